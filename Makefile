@@ -1,0 +1,41 @@
+# Kanyle: the list of commands. `make demo` and `make test` are the README's two commands.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: deps demo serve test lint messages totp clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+deps: $(BIN)/activate
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+## Install, migrate a SQLite database, load the demo clinic, print the logins and serve on $(HOST).
+demo: deps
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py demo_setup
+	KANYLE_DEMO_BANNER=1 $(PY) manage.py runserver $(HOST) --noreload
+
+## The whole test suite (lint, translations, unit, matrix, browser). DATABASE_URL picks PostgreSQL.
+test: deps
+	$(BIN)/ruff check .
+	$(PY) -m pytest
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Re-extract translatable strings into locale/nb and compile them.
+messages: deps
+	$(PY) manage.py makemessages -l nb --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"
+	$(PY) manage.py compilemessages -l nb -i ".venv"
+
+## Print the current two-factor code of a demo user: make totp USER=fysio
+totp:
+	@$(PY) manage.py demo_totp $(USER)
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,44 @@
+"""The append-only access log (pasientjournalloven §22, pasientjournalforskriften §14; LAW-J).
+
+Rows are only ever inserted. In PostgreSQL a trigger refuses UPDATE and DELETE, so not even
+a bug or a database user of the application can rewrite history.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Snapshots: the log must read the same after a user is renamed or a role removed.
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    user_display = models.CharField(_("name"), max_length=300, blank=True)
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    flagged = models.BooleanField(_("flagged"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["clinic", "-created_at"], name="audit_clinic_time"),
+            models.Index(fields=["patient", "-created_at"], name="audit_patient_time"),
+            models.Index(fields=["user", "-created_at"], name="audit_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"

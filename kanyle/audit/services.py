@@ -1,0 +1,80 @@
+"""Writing the access log. Every read or write of patient data calls one of these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kanyle.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from kanyle.clinics.models import Clinic
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something, in which clinic and role, from where; built once per request."""
+
+    user: Any
+    clinic: Clinic | None = None
+    role: str = ""
+    ip_address: str | None = None
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, user: Any = None) -> Actor:
+        membership = getattr(request, "membership", None)
+        user = user if user is not None else getattr(request, "user", None)
+        return cls(
+            user=user if user is not None and user.is_authenticated else None,
+            clinic=membership.clinic if membership else None,
+            role=membership.role if membership else "",
+            ip_address=client_ip(request),
+        )
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client address as the server saw it (a proxy in front must set REMOTE_ADDR right)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _event(actor: Actor, action: str, patient: Any, target: Any, detail: str, reason: str, flagged: bool):
+    user = actor.user
+    return AuditEvent(
+        clinic=actor.clinic,
+        user=user,
+        username=user.username if user else "",
+        user_display=user.display_name if user else "",
+        role=actor.role,
+        patient=patient,
+        action=action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        detail=detail[:500],
+        reason=reason[:500],
+        ip_address=actor.ip_address,
+        flagged=flagged,
+    )
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    patient: Any = None,
+    target: Any = None,
+    detail: str = "",
+    reason: str = "",
+    flagged: bool = False,
+) -> AuditEvent:
+    """Append one row to the access log."""
+    event = _event(actor, action, patient, target, detail, reason, flagged)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_record_many(*, actor: Actor, action: str, patients: Iterable[Any], detail: str = "") -> None:
+    """Append one row per patient, in one statement (e.g. every patient shown in a search)."""
+    AuditEvent.objects.bulk_create([_event(actor, action, patient, patient, detail, "", False) for patient in patients])

@@ -1,0 +1,107 @@
+"""Roles map to named capabilities, here and nowhere else.
+
+Views declare what they need with ``@capability_required("can_x")`` (or ``@public`` /
+``@login_only``); ClinicMiddleware has already refused anonymous users and resolved the
+clinic. A missing capability is 403; another clinic's object is 404 (``clinic_object_or_404``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from kanyle.clinics.models import Role
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    # Patient register: demographics are for everyone who books or treats patients.
+    "can_view_patients": frozenset({Role.PHYSIO, Role.DOCTOR, Role.RECEPTION}),
+    "can_edit_patients": frozenset({Role.PHYSIO, Role.DOCTOR, Role.RECEPTION}),
+    # Clinical content (risk flags, journal) is never shown to reception or the administrator.
+    "can_view_clinical": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    "can_edit_risk_flags": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    "can_view_journal": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    "can_write_journal": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    # INJ-D4: only a doctor orders drugs; INJ-D5: only a doctor delegates.
+    "can_order_drugs": frozenset({Role.DOCTOR}),
+    "can_delegate": frozenset({Role.DOCTOR}),
+    # Who accessed a record: the treating clinicians on the patient's page (LAW-J).
+    "can_view_patient_access_log": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    # Administration.
+    "can_manage_clinic": frozenset({Role.ADMIN}),
+    "can_manage_staff": frozenset({Role.ADMIN}),
+    # INJ-D5: the doctor answers for the delegate's competence, so may read the register.
+    "can_view_staff_register": frozenset({Role.ADMIN, Role.DOCTOR}),
+    "can_verify_credentials": frozenset({Role.ADMIN, Role.DOCTOR}),
+    "can_view_audit_log": frozenset({Role.ADMIN}),
+}
+
+
+def has_capability(role: str | None, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise KeyError(f"Unknown capability {capability!r}")
+    return role in CAPABILITIES[capability]
+
+
+def capabilities_for(role: str | None) -> frozenset[str]:
+    return frozenset(name for name, roles in CAPABILITIES.items() if role in roles)
+
+
+# The access level a view declares; read by the middleware and the role × URL matrix test.
+PUBLIC = "public"  # no login (login page, static health check)
+LOGIN_ONLY = "login"  # logged in, verified, no clinic needed yet (choose clinic)
+PENDING_LOGIN = "pending"  # between password and second factor
+
+
+def _mark(view: Callable, level: str) -> Callable:
+    view.kanyle_access = level  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: Callable) -> Callable:
+    return _mark(view, PUBLIC)
+
+
+def login_only(view: Callable) -> Callable:
+    return _mark(view, LOGIN_ONLY)
+
+
+def pending_login(view: Callable) -> Callable:
+    return _mark(view, PENDING_LOGIN)
+
+
+def capability_required(capability: str) -> Callable[[Callable], Callable]:
+    """Refuse with 403 unless the active membership's role has the capability."""
+    if capability not in CAPABILITIES:
+        raise KeyError(f"Unknown capability {capability!r}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = getattr(request, "membership", None)
+            if membership is None or not has_capability(membership.role, capability):
+                raise PermissionDenied(capability)
+            return view(request, *args, **kwargs)
+
+        return _mark(wrapped, f"capability:{capability}")
+
+    return decorator
+
+
+def clinic_member_required(view: Callable) -> Callable:
+    """Any role in the active clinic (e.g. the dashboard)."""
+    return _mark(view, "member")
+
+
+def clinic_object_or_404(queryset: QuerySet | type[Model], request: HttpRequest, **lookup: Any) -> Any:
+    """Fetch an object of the active clinic; anything else (including another clinic's) is 404."""
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    try:
+        return queryset.get(clinic=request.clinic, **lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,39 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kanyle.clinics.models import Clinic
+from kanyle.core.validators import validate_plain_text
+
+
+class ClinicProfileForm(forms.ModelForm):
+    class Meta:
+        model = Clinic
+        fields = [
+            "name",
+            "org_number",
+            "street_address",
+            "postal_code",
+            "city",
+            "her_id",
+            "organisation_model",
+            "session_timeout_minutes",
+        ]
+        widgets = {"organisation_model": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("name", "street_address", "city"):
+            self.fields[name].validators.append(validate_plain_text)
+
+    def clean_org_number(self) -> str:
+        return self.cleaned_data["org_number"].replace(" ", "")
+
+    def clean_postal_code(self) -> str:
+        value = self.cleaned_data["postal_code"].strip()
+        if value and not (len(value) == 4 and value.isdigit()):
+            raise forms.ValidationError(_("A Norwegian postal code has four digits."))
+        return value
+
+
+class ChooseClinicForm(forms.Form):
+    membership = forms.IntegerField(error_messages={"invalid": _("Unknown clinic."), "required": _("Choose a clinic.")})

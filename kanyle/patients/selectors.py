@@ -1,0 +1,61 @@
+"""Reads of the patient register, always within one clinic."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from kanyle.audit.models import AuditEvent
+from kanyle.patients import national_id
+from kanyle.patients.models import Patient, RiskFlag
+
+_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def _as_date(text: str) -> datetime.date | None:
+    match = _DATE_RE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        year, month, day = (int(p) for p in text.split("-"))
+    else:
+        return None
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def patient_search(*, clinic: Any, query: str) -> QuerySet[Patient]:
+    """By whole national ID, by birth date (dd.mm.åååå), or by parts of the name."""
+    patients = Patient.objects.for_clinic(clinic)
+    query = (query or "").strip()
+    if not query:
+        return patients
+    digits = national_id.compact(query)
+    if digits.isdigit() and len(digits) == 11:
+        return patients.filter(national_id=digits)
+    birth_date = _as_date(query)
+    if birth_date:
+        return patients.filter(birth_date=birth_date)
+    for term in query.split()[:5]:
+        patients = patients.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term))
+    return patients
+
+
+def patient_detail(*, clinic: Any, pk: Any) -> Patient:
+    return (
+        Patient.objects.for_clinic(clinic)
+        .prefetch_related(
+            Prefetch("risk_flags", queryset=RiskFlag.objects.select_related("recorded_by", "resolved_by"))
+        )
+        .get(pk=pk)
+    )
+
+
+def patient_access_log(*, clinic: Any, patient: Patient) -> QuerySet[AuditEvent]:
+    """Who has seen or changed this patient's data (LAW-J): the patient may ask for this."""
+    return AuditEvent.objects.filter(clinic=clinic, patient=patient).order_by("-created_at", "-id")
