@@ -163,7 +163,8 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["kanyle.formats"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves collected files; development and tests find them in place (WHITENOISE_USE_FINDERS).
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 STATICFILES_DIRS = [BASE_DIR / "kanyle" / "static"]
 MEDIA_ROOT = Path(os.environ.get("KANYLE_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

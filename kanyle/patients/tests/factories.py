@@ -4,7 +4,7 @@ import itertools
 import factory
 
 from kanyle.clinics.tests.factories import ClinicFactory, UserFactory
-from kanyle.patients import national_id
+from kanyle.patients import national_id as nid
 from kanyle.patients.models import Patient, RiskFlag, RiskKind
 
 _individuals = itertools.count(100)
@@ -13,7 +13,7 @@ _individuals = itertools.count(100)
 def synthetic_id(born: datetime.date) -> str:
     """A synthetic (month + 80) national ID with valid check digits for this birth date."""
     while True:
-        number = national_id.generate(born, next(_individuals) % 500, synthetic=True)
+        number = nid.generate(born, next(_individuals) % 500, synthetic=True)
         if number:
             return number
 
@@ -27,7 +27,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
         "date_between", start_date=datetime.date(1940, 1, 1), end_date=datetime.date(1999, 12, 31)
     )
     national_id = factory.LazyAttribute(lambda p: synthetic_id(p.birth_date))
-    id_type = national_id.FNR
+    id_type = nid.FNR
     given_name = factory.Faker("first_name", locale="no_NO")
     family_name = factory.Faker("last_name", locale="no_NO")
     phone = "91234567"
