@@ -1,0 +1,192 @@
+"""Role × URL matrix: every URL the project defines, for every persona and for anonymous users.
+
+New URLs are picked up automatically. A view must declare its access level (``access.py``);
+the expected status follows from it: no login → redirect to login; a role without the
+capability → 403; a user of another clinic → 404 for clinic A's objects, and never a trace of
+clinic A's data on any page. A URL with arguments needs one line in SAMPLE_KWARGS, or this
+test fails and says so.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import Persona, login
+from kanyle.clinics.access import LOGIN_ONLY, PENDING_LOGIN, PUBLIC, has_capability
+from kanyle.clinics.models import Role
+from kanyle.clinics.tests.factories import MembershipFactory, UserFactory
+from kanyle.patients.tests.factories import PatientFactory, RiskFlagFactory
+from kanyle.staff.models import AgreementHours, MunicipalAgreement
+from kanyle.staff.tests.factories import CredentialFactory
+
+SENTINEL = "Sentinelius"  # a name only clinic A's data carries
+
+
+@dataclass
+class Sample:
+    """Objects of clinic A that URLs point at."""
+
+    patient_id: int
+    risk_flag_id: int
+    practitioner_id: int
+    credential_id: int
+    agreement_id: int
+    staff_user_id: int
+
+
+def _patient(s: Sample) -> dict:
+    return {"pk": s.patient_id}
+
+
+def _practitioner(s: Sample) -> dict:
+    return {"pk": s.practitioner_id}
+
+
+def _staff_user(s: Sample) -> dict:
+    return {"user_id": s.staff_user_id}
+
+
+# The specification: who may open each URL (an access level or a capability) and, for URLs with
+# arguments, which of clinic A's objects they point at. Changing a view's access without changing
+# this table fails the test; so does a new URL that is not here.
+URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
+    "core:home": ("member", None),
+    "accounts:login": (PUBLIC, None),
+    "accounts:totp": (PENDING_LOGIN, None),
+    "accounts:enroll": (PENDING_LOGIN, None),
+    "accounts:logout": (LOGIN_ONLY, None),
+    "clinics:choose": (LOGIN_ONLY, None),
+    "clinics:profile": ("can_manage_clinic", None),
+    "patients:list": ("can_view_patients", None),
+    "patients:create": ("can_edit_patients", None),
+    "patients:detail": ("can_view_patients", _patient),
+    "patients:edit": ("can_edit_patients", _patient),
+    "patients:reveal-id": ("can_view_patients", _patient),
+    "patients:risk-add": ("can_edit_risk_flags", _patient),
+    "patients:access-log": ("can_view_patient_access_log", _patient),
+    "patients:risk-resolve": ("can_edit_risk_flags", lambda s: {"pk": s.risk_flag_id}),
+    "staff:list": ("can_view_staff_register", None),
+    "staff:create": ("can_manage_staff", None),
+    "staff:edit": ("can_manage_staff", _staff_user),
+    "staff:totp-reset": ("can_manage_staff", _staff_user),
+    "staff:practitioner": ("can_view_staff_register", _practitioner),
+    "staff:credential-create": ("can_manage_staff", _practitioner),
+    "staff:insurance-create": ("can_manage_staff", _practitioner),
+    "staff:agreement-create": ("can_manage_staff", _practitioner),
+    "staff:credential-verify": ("can_verify_credentials", lambda s: {"pk": s.credential_id}),
+    "staff:credential-evidence": ("can_view_staff_register", lambda s: {"pk": s.credential_id}),
+    "staff:agreement-edit": ("can_manage_staff", lambda s: {"pk": s.agreement_id}),
+    "audit:log": ("can_view_audit_log", None),
+}
+
+
+def iter_urls(patterns=None, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from iter_urls(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL pattern {entry.pattern} has no name"
+            yield f"{namespace}{entry.name}", entry
+
+
+ALL_URLS = sorted(iter_urls(), key=lambda item: item[0])
+
+
+@pytest.fixture
+def sample(clinic_a, physio, reception) -> Sample:
+    patient = PatientFactory(clinic=clinic_a, given_name="Signe", family_name=SENTINEL, created_by=reception.user)
+    flag = RiskFlagFactory(patient=patient, recorded_by=physio.user)
+    practitioner = physio.user.practitioners.get(clinic=clinic_a)
+    credential = CredentialFactory(practitioner=practitioner, verified_by=None, verified_at=None, title=SENTINEL)
+    credential.evidence.save("kurs.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+    credential.evidence_content_type = "application/pdf"
+    credential.save()
+    agreement = MunicipalAgreement.objects.create(
+        clinic=clinic_a,
+        practitioner=practitioner,
+        municipality=SENTINEL,
+        percent=50,
+        valid_from=datetime.date(2024, 1, 1),
+    )
+    AgreementHours.objects.create(agreement=agreement, weekday=0, start=datetime.time(8), end=datetime.time(15))
+    staff_user = UserFactory(username="ekstra", last_name=SENTINEL)
+    MembershipFactory(user=staff_user, clinic=clinic_a, role=Role.RECEPTION)
+    return Sample(patient.pk, flag.pk, practitioner.pk, credential.pk, agreement.pk, staff_user.pk)
+
+
+def _request(client: Client, url: str):
+    response = client.get(url)
+    if response.status_code == 405:  # POST-only views: the same checks apply to a POST
+        response = client.post(url, {})
+    return response
+
+
+def _expected(access: str, persona: Persona | None, has_object: bool) -> set[int]:
+    if access in (PUBLIC,):
+        return {200, 302}
+    if persona is None:
+        return {302}
+    if access in (PENDING_LOGIN,):
+        return {302}  # nothing is pending for a fully logged-in user
+    if access in (LOGIN_ONLY, "member"):
+        return {200, 302}
+    if not has_capability(persona.role, access):
+        return {403}
+    if persona.name == "outsider" and has_object:
+        return {404}
+    return {200, 302, 400}
+
+
+def _declared(pattern: URLPattern) -> str | None:
+    access = getattr(pattern.callback, "kanyle_access", None)
+    return access.removeprefix("capability:") if access else None
+
+
+def test_every_url_is_in_the_specification():
+    missing = sorted(name for name, _pattern in ALL_URLS if name not in URL_SPEC)
+    assert not missing, f"New URLs: add them to URL_SPEC with their access level: {missing}"
+    stale = sorted(set(URL_SPEC) - {name for name, _pattern in ALL_URLS})
+    assert not stale, f"URL_SPEC names URLs that no longer exist: {stale}"
+
+
+def test_every_view_declares_the_specified_access_level():
+    wrong = {
+        name: (_declared(pattern), URL_SPEC[name][0])
+        for name, pattern in ALL_URLS
+        if name in URL_SPEC and _declared(pattern) != URL_SPEC[name][0]
+    }
+    assert not wrong, f"Declared vs specified access: {wrong}"
+
+
+def test_every_url_with_arguments_points_at_a_sample_object():
+    missing = [name for name, pattern in ALL_URLS if pattern.pattern.converters and not URL_SPEC[name][1]]
+    assert not missing, f"Give these URLs a sample object in URL_SPEC: {missing}"
+
+
+@pytest.mark.parametrize("persona_name", ["anonymous", "physio", "doctor", "admin", "reception", "outsider"])
+def test_role_url_matrix(persona_name, personas, sample):
+    persona = personas.get(persona_name)
+    failures = []
+    for name, _pattern in ALL_URLS:
+        access, sample_kwargs = URL_SPEC[name]
+        kwargs = sample_kwargs(sample) if sample_kwargs else {}
+        url = reverse(name, kwargs=kwargs)
+        client = login(Client(), persona) if persona else Client()
+        response = _request(client, url)
+        expected = _expected(access, persona, bool(kwargs))
+        if response.status_code not in expected:
+            failures.append(f"{name} {url}: {response.status_code}, expected {sorted(expected)}")
+        if persona_name == "outsider" and SENTINEL.encode() in response.content:
+            failures.append(f"{name} {url}: shows clinic A's data to a user of clinic B")
+        redirected = response.status_code == 302 and response["Location"]
+        if persona is None and access != PUBLIC and redirected and not redirected.startswith(reverse("accounts:login")):
+            failures.append(f"{name}: anonymous user sent to {response['Location']}, not to the login page")
+    assert not failures, "\n".join(failures)
