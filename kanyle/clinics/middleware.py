@@ -90,5 +90,6 @@ class ClinicMiddleware:
         if access == LOGIN_ONLY:
             return None
         if request.membership is None:
-            return _redirect(request, reverse("clinics:choose"))
+            choose = reverse("clinics:choose")
+            return _redirect(request, f"{choose}?{urlencode({'next': request.get_full_path()})}")
         return None
