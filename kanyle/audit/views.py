@@ -18,6 +18,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = Paginator(audit_event_list(clinic=request.clinic, filters=filters), 50).get_page(request.GET.get("side"))
+    page.object_list = list(page.object_list)  # read before this view's own row is written
     audit_record(
         actor=Actor.from_request(request),
         action="audit.log.viewed",
