@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: deps demo serve test lint messages totp clean
+PYTEST_ARGS ?=
+
+.PHONY: deps sysdeps demo test lint messages totp clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +19,16 @@ deps: $(BIN)/activate
 demo: deps
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py demo_setup
-	KANYLE_DEMO_BANNER=1 $(PY) manage.py runserver $(HOST) --noreload
+	$(PY) manage.py runserver $(HOST) --noreload
 
 ## The whole test suite (lint, translations, unit, matrix, browser). DATABASE_URL picks PostgreSQL.
-test: deps
+test: deps sysdeps
 	$(BIN)/ruff check .
-	$(PY) -m pytest
+	$(BIN)/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+sysdeps:
+	bash scripts/system-deps.sh
 
 lint: deps
 	$(BIN)/ruff check .
