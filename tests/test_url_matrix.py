@@ -62,6 +62,7 @@ URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
     "accounts:totp": (PENDING_LOGIN, None),
     "accounts:enroll": (PENDING_LOGIN, None),
     "accounts:logout": (LOGIN_ONLY, None),
+    "accounts:password": (LOGIN_ONLY, None),
     "clinics:choose": (LOGIN_ONLY, None),
     "clinics:profile": ("can_manage_clinic", None),
     "patients:list": ("can_view_patients", None),

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth import login as django_login
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
@@ -72,3 +72,12 @@ def enrolment_confirm(request: HttpRequest, user: Any, device: TOTPDevice, token
     login_complete(request, user, device)
     audit_record(actor=Actor.from_request(request, user), action="auth.totp.enrolled")
     return True
+
+
+def password_changed(request: HttpRequest, user: Any) -> None:
+    """Keep the session valid after the change and clear the one-time-password flag."""
+    update_session_auth_hash(request, user)
+    if user.password_change_required:
+        user.password_change_required = False
+        user.save(update_fields=["password_change_required"])
+    audit_record(actor=Actor.from_request(request, user), action="auth.password.changed")

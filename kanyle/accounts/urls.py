@@ -8,4 +8,5 @@ urlpatterns = [
     path("logg-inn/kode/", views.totp_view, name="totp"),
     path("logg-inn/aktiver-tofaktor/", views.enroll_view, name="enroll"),
     path("logg-ut/", views.logout_view, name="logout"),
+    path("passord/", views.password_change, name="password"),
 ]

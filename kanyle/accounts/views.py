@@ -11,6 +11,7 @@ import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -84,14 +85,19 @@ def totp_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if _locked(request, user.username):
             return locked_out(request)
-        if device.verify_token(form.cleaned_data["token"]):
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            # django-otp's throttle after a wrong code; not another failure, and not "wrong code".
+            form.add_error("token", _("Too many attempts in a row. Wait a few seconds and try again."))
+        elif device.verify_token(form.cleaned_data["token"]):
             services.login_complete(request, user, device)
             return redirect(_with_next(reverse("clinics:choose"), next_url))
-        services.login_failed(request, user.username, step="totp")
-        if _locked(request, user.username):
-            request.session.pop(services.SESSION_PENDING, None)
-            return locked_out(request)
-        form.add_error("token", _("The code is wrong or has expired. Try the newest code in the app."))
+        else:
+            services.login_failed(request, user.username, step="totp")
+            if _locked(request, user.username):
+                request.session.pop(services.SESSION_PENDING, None)
+                return locked_out(request)
+            form.add_error("token", _("The code is wrong or has expired. Try the newest code in the app."))
     return render(request, "accounts/totp.html", {"form": form, "next": next_url})
 
 
@@ -117,11 +123,14 @@ def enroll_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if _locked(request, user.username):
             return locked_out(request)
-        if services.enrolment_confirm(request, user, device, form.cleaned_data["token"]):
+        if not device.verify_is_allowed()[0]:
+            form.add_error("token", _("Too many attempts in a row. Wait a few seconds and try again."))
+        elif services.enrolment_confirm(request, user, device, form.cleaned_data["token"]):
             messages.success(request, _("Two-factor login is set up. Use the app every time you log in."))
             return redirect(_with_next(reverse("clinics:choose"), next_url))
-        services.login_failed(request, user.username, step="enrol")
-        form.add_error("token", _("The code does not match. Check that the phone's clock is right and try again."))
+        else:
+            services.login_failed(request, user.username, step="enrol")
+            form.add_error("token", _("The code does not match. Check that the phone's clock is right and try again."))
     base32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     context = {
         "form": form,
@@ -130,6 +139,18 @@ def enroll_view(request: HttpRequest) -> HttpResponse:
         "secret_groups": [base32[i : i + 4] for i in range(0, len(base32), 4)],
     }
     return render(request, "accounts/enroll.html", context)
+
+
+@login_only
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; required after a one-time password from the administrator."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_changed(request, form.save())
+        messages.success(request, _("Your password is changed."))
+        return redirect("core:home")
+    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_only

@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "auth.login.locked_out": _("Account locked after repeated failed logins"),
     "auth.logout": _("Logged out"),
     "auth.session.timed_out": _("Logged out after inactivity"),
+    "auth.password.changed": _("Changed own password"),
     "auth.totp.enrolled": _("Enrolled an authenticator app"),
     "auth.totp.reset": _("Authenticator reset by administrator"),
     "clinics.clinic.selected": _("Chose clinic"),

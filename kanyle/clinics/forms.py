@@ -7,7 +7,7 @@ from kanyle.core.validators import validate_plain_text
 
 class ClinicProfileForm(forms.ModelForm):
     org_number = forms.CharField(
-        label=_("organisation number"), max_length=11, help_text=_("Nine digits; spaces are allowed.")
+        label=_("Organisation number"), max_length=11, help_text=_("Nine digits; spaces are allowed.")
     )
 
     class Meta:

@@ -89,6 +89,8 @@ class ClinicMiddleware:
             return _redirect(request, _login_url(request))
         if access == LOGIN_ONLY:
             return None
+        if user.password_change_required:
+            return _redirect(request, reverse("accounts:password"))
         if request.membership is None:
             choose = reverse("clinics:choose")
             return _redirect(request, f"{choose}?{urlencode({'next': request.get_full_path()})}")

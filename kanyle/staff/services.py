@@ -48,8 +48,17 @@ def _sync_roles(*, actor: Actor, clinic: Any, user: Any, roles: set[str], data: 
         practitioner = Practitioner.objects.filter(clinic=clinic, user=user).first() or Practitioner(
             clinic=clinic, user=user
         )
+        hpr_number = data["hpr_number"]
+        if Practitioner.objects.filter(clinic=clinic, hpr_number=hpr_number).exclude(user=user).exists():
+            # Say so next to the field instead of failing on the unique constraint in full_clean().
+            raise ValidationError(
+                {
+                    "hpr_number": _("Another practitioner in this clinic already has HPR number %(hpr)s.")
+                    % {"hpr": hpr_number}
+                }
+            )
         practitioner.profession = profession
-        practitioner.hpr_number = data["hpr_number"]
+        practitioner.hpr_number = hpr_number
         practitioner.title = data.get("title", "")
         practitioner.full_clean()
         practitioner.save()
@@ -66,6 +75,7 @@ def staff_member_create(*, actor: Actor, clinic: Any, data: dict) -> tuple[Any, 
         password=password,
         first_name=data["first_name"],
         last_name=data["last_name"],
+        password_change_required=True,
     )
     audit_record(actor=actor, action="staff.user.created", target=user)
     _sync_roles(actor=actor, clinic=clinic, user=user, roles=set(data["roles"]), data=data)

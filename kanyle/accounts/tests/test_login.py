@@ -113,7 +113,11 @@ def test_repeated_failures_lock_the_account_and_are_logged(client, physio, setti
         password_step(client, "physio", "wrong-password")
     response = password_step(client, "physio")  # even the right password is refused now
     assert response.status_code == 429
-    assert _("Too many failed login attempts.") in response.content.decode()
+    locked = _(
+        "Too many failed login attempts. The account is locked for a while to protect patient data. "
+        "Try again later, or contact your clinic administrator."
+    )
+    assert locked in response.content.decode()
     assert AuditEvent.objects.filter(action="auth.login.locked_out", flagged=True).exists()
     with time_machine.travel(
         datetime.datetime.now(datetime.UTC) + settings.AXES_COOLOFF_TIME + datetime.timedelta(minutes=1)
@@ -122,11 +126,26 @@ def test_repeated_failures_lock_the_account_and_are_logged(client, physio, setti
 
 
 def test_wrong_totp_codes_count_towards_the_lockout(client, physio, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # isolate the lockout from django-otp's own throttle
     password_step(client, "physio")
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
         response = client.post(TOTP, {"token": "000000" if code_for(physio.device) != "000000" else "111111"})
     assert response.status_code == 429
     assert password_step(Client(), "physio").status_code == 429
+
+
+def test_rapid_retries_are_throttled_without_calling_a_right_code_wrong(client, physio):
+    password_step(client, "physio")
+    wrong = f"{(int(code_for(physio.device)) + 1) % 1_000_000:06d}"
+    client.post(TOTP, {"token": wrong})
+    response = client.post(TOTP, {"token": code_for(physio.device)})  # within django-otp's waiting time
+    assert _("Too many attempts in a row. Wait a few seconds and try again.") in response.content.decode()
+    assert AuditEvent.objects.filter(action="auth.login.failed", detail__startswith="totp").count() == 1
+    physio.device.refresh_from_db()
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=5)
+    with time_machine.travel(later):
+        response = client.post(TOTP, {"token": code_for(physio.device)})
+    assert response.status_code == 302
 
 
 def test_pending_login_expires(client, physio, settings):
@@ -190,3 +209,37 @@ def test_next_parameter_returns_to_the_requested_page(client, physio):
 def test_demo_totp_command_prints_the_current_code(physio, capsys):
     call_command("demo_totp", "physio")
     assert capsys.readouterr().out.strip() == code_for(physio.device)
+
+
+def test_one_time_password_must_be_changed_before_anything_else(client_as, physio):
+    physio.user.password_change_required = True
+    physio.user.save()
+    client = client_as(physio)
+    response = client.get(reverse("patients:list"))
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:password")
+    page = client.get(reverse("accounts:password")).content.decode()
+    assert _("You logged in with a one-time password. Choose your own password to continue.") in page
+    response = client.post(
+        reverse("accounts:password"),
+        {"old_password": PASSWORD, "new_password1": "Fjellvann-og-bjørk-77", "new_password2": "Fjellvann-og-bjørk-77"},
+    )
+    assert response.status_code == 302
+    physio.user.refresh_from_db()
+    assert not physio.user.password_change_required and physio.user.check_password("Fjellvann-og-bjørk-77")
+    assert client.get(reverse("patients:list")).status_code == 200  # the session survives the change
+    assert AuditEvent.objects.filter(action="auth.password.changed", user=physio.user).exists()
+
+
+def test_weak_or_mismatched_new_password_is_refused(client_as, physio):
+    client = client_as(physio)
+    for new1, new2 in (
+        ("kort", "kort"),
+        ("Fjellvann-og-bjørk-77", "Fjellvann-og-bjørk-78"),
+        ("12345678901", "12345678901"),
+    ):
+        response = client.post(
+            reverse("accounts:password"), {"old_password": PASSWORD, "new_password1": new1, "new_password2": new2}
+        )
+        assert response.status_code == 400
+    physio.user.refresh_from_db()
+    assert physio.user.check_password(PASSWORD)

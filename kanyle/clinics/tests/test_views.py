@@ -30,7 +30,7 @@ def _two_clinic_user(clinic_a, clinic_b):
 
 
 def test_user_in_two_clinics_chooses_and_everything_is_scoped(clinic_a, clinic_b, reception):
-    persona, other, client = _two_clinic_user(clinic_a, clinic_b)
+    _persona, other, client = _two_clinic_user(clinic_a, clinic_b)
     PatientFactory(clinic=clinic_a, family_name="Alfheim", created_by=reception.user)
     PatientFactory(clinic=clinic_b, family_name="Bjerkvik", created_by=reception.user)
     page = client.get(CHOOSE).content.decode()

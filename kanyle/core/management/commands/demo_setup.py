@@ -56,9 +56,9 @@ CLINICS = {
 
 # username: (first, last, [(clinic, role)], hpr, enrolled)
 USERS = {
+    "admin": ("Kari", "Nordmo", [("fjordbyen", Role.ADMIN)], "", True),
     "fysio": ("Ingrid", "Haugland", [("fjordbyen", Role.PHYSIO)], "9100101", True),
     "lege": ("Erik", "Sandvik", [("fjordbyen", Role.DOCTOR)], "9100202", True),
-    "admin": ("Kari", "Nordmo", [("fjordbyen", Role.ADMIN)], "", True),
     "resepsjon": ("Sofie", "Lunde", [("fjordbyen", Role.RECEPTION)], "", False),
     "flere": ("Anders", "Moe", [("fjordbyen", Role.PHYSIO), ("nordlys", Role.PHYSIO)], "9100303", True),
     "ny.fysio": ("Maria", "Berg", [("fjordbyen", Role.PHYSIO)], "9100404", False),
