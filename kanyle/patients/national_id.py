@@ -9,6 +9,7 @@ derived from the number: numbers issued from 2032 carry none.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -55,7 +56,8 @@ def compact(value: str) -> str:
 def parse(value: str, *, today: datetime.date | None = None) -> PersonId:
     """Validate a person identifier and say what it is; ValidationError in Norwegian if not."""
     number = compact(value)
-    if len(number) != 11 or not number.isdigit():
+    # ASCII only: str.isdigit() also accepts "²" (int() then fails) and other scripts' digits.
+    if not re.fullmatch(r"[0-9]{11}", number):
         raise ValidationError(_("A national ID has exactly 11 digits."), code="id_length")
     if not _checksums_ok(number):
         raise ValidationError(

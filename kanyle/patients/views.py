@@ -139,11 +139,12 @@ def risk_flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("can_view_patient_access_log")
 def access_log(request: HttpRequest, pk: int) -> HttpResponse:
     patient = clinic_object_or_404(Patient, request, pk=pk)
-    page = Paginator(selectors.patient_access_log(clinic=request.clinic, patient=patient), 50).get_page(
-        request.GET.get("side")
-    )
+    # Log first: a row added after the paginator has counted would push the oldest row off the page.
     audit_record(
         actor=Actor.from_request(request), action="patients.access_log.viewed", patient=patient, target=patient
+    )
+    page = Paginator(selectors.patient_access_log(clinic=request.clinic, patient=patient), 50).get_page(
+        request.GET.get("side")
     )
     page.object_list = _labelled(page.object_list)
     return render(request, "patients/access_log.html", {"patient": patient, "page": page})
