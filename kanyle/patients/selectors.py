@@ -6,6 +6,7 @@ import datetime
 import re
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from kanyle.audit.models import AuditEvent
@@ -42,8 +43,21 @@ def patient_search(*, clinic: Any, query: str) -> QuerySet[Patient]:
     if birth_date:
         return patients.filter(birth_date=birth_date)
     for term in query.split()[:5]:
-        patients = patients.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term))
+        matches = Q()
+        for variant in _case_variants(term):
+            matches |= Q(given_name__icontains=variant) | Q(family_name__icontains=variant)
+        patients = patients.filter(matches)
     return patients
+
+
+def _case_variants(term: str) -> set[str]:
+    """SQLite (the demo database) folds case for A–Z only; try the usual spellings of Æ, Ø, Å too.
+
+    PostgreSQL folds every letter itself, so there the term is enough.
+    """
+    if connection.vendor != "sqlite" or term.isascii():
+        return {term}
+    return {term, term.lower(), term.upper(), term.capitalize()}
 
 
 def patient_detail(*, clinic: Any, pk: Any) -> Patient:

@@ -30,10 +30,10 @@ def _patient_or_404(request: HttpRequest, pk: int) -> Patient:
 @capability_required("can_view_patients")
 def patient_list(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(selectors.patient_search(clinic=request.clinic, query=query), PAGE_SIZE).get_page(
-        request.GET.get("side")
-    )
+    valid = form.is_valid()
+    query = form.cleaned_data["q"] if valid else ""
+    patients = selectors.patient_search(clinic=request.clinic, query=query) if valid else Patient.objects.none()
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("side"))
     # Every patient whose name appears on screen is logged as listed (LAW-J).
     audit_record_many(
         actor=Actor.from_request(request),
@@ -42,9 +42,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         detail="search" if query else "list",
     )
     template = "patients/_results.html" if request.htmx else "patients/list.html"
-    return render(
-        request, template, {"form": form, "page": page, "query": query}, status=200 if form.is_valid() else 400
-    )
+    return render(request, template, {"form": form, "page": page, "query": query}, status=200 if valid else 400)
 
 
 @capability_required("can_edit_patients")
@@ -64,12 +62,13 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @capability_required("can_edit_patients")
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = clinic_object_or_404(Patient, request, pk=pk)
+    before = {name: getattr(patient, name) for name in PatientForm.Meta.fields}
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
+        updated = form.save(commit=False)
+        changed = [name for name, value in before.items() if getattr(updated, name) != value]
         try:
-            services.patient_update(
-                actor=Actor.from_request(request), patient=form.save(commit=False), changed=form.changed_data
-            )
+            services.patient_update(actor=Actor.from_request(request), patient=updated, changed=changed)
         except ValidationError as error:
             form.add_error(None, error)
         else:

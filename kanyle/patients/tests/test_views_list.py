@@ -86,6 +86,8 @@ def test_an_overlong_search_is_refused_with_a_message(client_as, reception, regi
 
     assert response.status_code == 400
     assert shows(response, MaxLengthValidator(100).message % {"limit_value": 100, "show_value": 101})
+    assert names_shown(response) == set()  # nothing listed, so nothing logged as seen
+    assert not audit_events("patients.patient.listed")
 
 
 def test_law_j_every_listed_patient_gets_an_audit_row(client_as, doctor, register):

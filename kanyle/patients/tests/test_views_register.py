@@ -256,6 +256,16 @@ def test_edit_saves_changes_and_logs_changed_field_names_not_values(client_as, p
     assert "Hansen" not in event.detail
 
 
+def test_edit_logs_only_fields_whose_value_changed(client_as, physio, patient_a):
+    number = patient_a.national_id
+    data = patient_form_data(patient_a, national_id=f"{number[:6]} {number[6:]}", birth_date="", phone="40000002")
+
+    assert client_as(physio).post(edit_url(patient_a), data).status_code == 302
+
+    [event] = audit_events("patients.patient.updated")
+    assert event.detail == "phone"
+
+
 def test_edit_may_keep_the_patients_own_number(client_as, reception, patient_a):
     response = client_as(reception).post(edit_url(patient_a), patient_form_data(patient_a, email="ny@example.invalid"))
 
