@@ -29,9 +29,8 @@ class StaffMemberForm(forms.Form):
     )
     hpr_number = forms.CharField(
         label=_("HPR number"),
-        max_length=9,
+        max_length=12,  # 9 digits, perhaps typed in groups with spaces; validated in clean_hpr_number
         required=False,
-        validators=[validate_hpr_number],
         help_text=_("Required for physiotherapists and doctors (Helsepersonellregisteret)."),
     )
     title = forms.CharField(
@@ -39,7 +38,11 @@ class StaffMemberForm(forms.Form):
     )
 
     def clean_hpr_number(self) -> str:
-        return self.cleaned_data["hpr_number"].replace(" ", "")
+        # Field validators run before this method, so the number is validated here, without spaces.
+        hpr_number = self.cleaned_data["hpr_number"].replace(" ", "")
+        if hpr_number:
+            validate_hpr_number(hpr_number)
+        return hpr_number
 
     def clean(self) -> dict:
         data = super().clean()

@@ -86,7 +86,8 @@ def insurance_valid(practitioner: Practitioner, on: datetime.date, *, injections
 
 def within_agreement_hours(practitioner: Practitioner, moment: datetime.datetime) -> bool:
     """True when the local time falls inside the practitioner's agreed municipal opening hours."""
-    local = timezone.localtime(moment)  # Europe/Oslo; agreements are in local wall-clock time
+    # Agreements are in Oslo wall-clock time (settings.TIME_ZONE), whatever zone a request activated.
+    local = timezone.localtime(moment, timezone.get_default_timezone())
     day = local.date()
     agreements = MunicipalAgreement.objects.filter(practitioner=practitioner).prefetch_related("hours")
     return any(

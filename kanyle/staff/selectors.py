@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanyle.accounts.models import User
 from kanyle.clinics.models import Membership
@@ -25,7 +26,8 @@ def staff_list(*, clinic: Any) -> QuerySet[User]:
             Prefetch(
                 "practitioners", queryset=Practitioner.objects.filter(clinic=clinic), to_attr="clinic_practitioners"
             ),
-            "totpdevice_set",
+            # Only a confirmed authenticator counts as two-factor login being set up.
+            Prefetch("totpdevice_set", queryset=TOTPDevice.objects.filter(confirmed=True), to_attr="confirmed_devices"),
         )
         .order_by("last_name", "first_name", "username")
     )
@@ -75,12 +77,18 @@ def expiry_watchlist(*, clinic: Any, on: datetime.date) -> list[ExpiryItem]:
         )
     for cover in InsuranceCover.objects.filter(clinic=clinic, valid_from__lte=on).select_related("practitioner__user"):
         label = f"{cover.insurer} ({_('includes injections')})" if cover.covers_injections else cover.insurer
-        consider(
-            (cover.practitioner_id, "insurance", cover.covers_injections), cover.practitioner, label, cover.valid_to
-        )
+        # A cover that includes injection work is also ordinary cover (as insurance_valid counts it).
+        for includes_injections in {False, cover.covers_injections}:
+            consider(
+                (cover.practitioner_id, "insurance", includes_injections), cover.practitioner, label, cover.valid_to
+            )
+    # One cover can be the latest for both keys; list it once.
+    unique = {
+        (practitioner.pk, label, ends): (ends, practitioner, label) for ends, practitioner, label in latest.values()
+    }
     items = [
         ExpiryItem(practitioner, label, ends, ends < on)
-        for ends, practitioner, label in latest.values()
+        for ends, practitioner, label in unique.values()
         if ends is not None and ends <= horizon
     ]
     return sorted(items, key=lambda item: item.expires_on)

@@ -57,11 +57,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def staff_create(request: HttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user, password = services.staff_member_create(
-            actor=Actor.from_request(request), clinic=request.clinic, data=form.cleaned_data
-        )
-        # Shown once, never stored in clear text; the person changes it after first login.
-        return render(request, "staff/created.html", {"new_user": user, "password": password})
+        try:
+            user, password = services.staff_member_create(
+                actor=Actor.from_request(request), clinic=request.clinic, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # Shown once, never stored in clear text; the person changes it after first login.
+            return render(request, "staff/created.html", {"new_user": user, "password": password})
     return render(request, "staff/member_form.html", {"form": form, "creating": True}, status=_status(request, form))
 
 

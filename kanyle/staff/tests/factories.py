@@ -3,7 +3,16 @@ import datetime
 import factory
 
 from kanyle.clinics.tests.factories import ClinicFactory, UserFactory
-from kanyle.staff.models import Credential, CredentialKind, InsuranceCover, Practitioner, Profession
+from kanyle.staff.models import (
+    AgreementHours,
+    Credential,
+    CredentialKind,
+    InsuranceCover,
+    MunicipalAgreement,
+    Practitioner,
+    Profession,
+    Weekday,
+)
 
 
 class PractitionerFactory(factory.django.DjangoModelFactory):
@@ -45,3 +54,27 @@ class InsuranceFactory(factory.django.DjangoModelFactory):
     valid_to = None
     covers_injections = False
     created_by = factory.SelfAttribute("practitioner.user")
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    """A municipal agreement (driftsavtale) in force from a year ago, without end, without hours."""
+
+    class Meta:
+        model = MunicipalAgreement
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    clinic = factory.SelfAttribute("practitioner.clinic")
+    municipality = "Bergen"
+    percent = 50
+    valid_from = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=365))
+    valid_to = None
+
+
+class AgreementHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgreementHours
+
+    agreement = factory.SubFactory(AgreementFactory)
+    weekday = Weekday.MONDAY
+    start = datetime.time(8, 0)
+    end = datetime.time(15, 0)
