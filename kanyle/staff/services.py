@@ -108,6 +108,7 @@ def credential_create(
     credential.practitioner = practitioner
     credential.created_by = actor.user
     if verified:
+        _refuse_own_verification(actor, practitioner)
         credential.verified_by, credential.verified_at = actor.user, timezone.now()
     credential.full_clean()
     credential.save()
@@ -117,10 +118,17 @@ def credential_create(
     return credential
 
 
+def _refuse_own_verification(actor: Actor, practitioner: Practitioner) -> None:
+    """Four eyes: nobody vouches for their own competence (INJ-D5: the doctor answers for the delegate's)."""
+    if practitioner.user_id == getattr(actor.user, "pk", None):
+        raise ValidationError(_("You cannot verify your own credential: another administrator or doctor must."))
+
+
 @transaction.atomic
 def credential_verify(*, actor: Actor, credential: Credential) -> Credential:
     """Someone has seen the documentation: from now on the credential counts (INJ-D5, NAL-2)."""
-    locked = Credential.objects.select_for_update().get(pk=credential.pk)
+    locked = Credential.objects.select_for_update().select_related("practitioner").get(pk=credential.pk)
+    _refuse_own_verification(actor, locked.practitioner)
     if locked.verified_at is None:
         locked.verified_by, locked.verified_at = actor.user, timezone.now()
         locked.save(update_fields=["verified_by", "verified_at"])

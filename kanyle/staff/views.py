@@ -143,14 +143,18 @@ def credential_create(request: HttpRequest, pk: int) -> HttpResponse:
     practitioner = clinic_object_or_404(Practitioner.objects.select_related("user"), request, pk=pk)
     form = CredentialForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        services.credential_create(
-            actor=Actor.from_request(request),
-            practitioner=practitioner,
-            credential=form.save(commit=False),
-            verified=form.cleaned_data["confirm_verified"],
-        )
-        messages.success(request, _("The credential is registered."))
-        return redirect("staff:practitioner", pk=practitioner.pk)
+        try:
+            services.credential_create(
+                actor=Actor.from_request(request),
+                practitioner=practitioner,
+                credential=form.save(commit=False),
+                verified=form.cleaned_data["confirm_verified"],
+            )
+        except ValidationError as error:
+            form.add_error("confirm_verified", error)
+        else:
+            messages.success(request, _("The credential is registered."))
+            return redirect("staff:practitioner", pk=practitioner.pk)
     return render(
         request,
         "staff/credential_form.html",
@@ -163,8 +167,12 @@ def credential_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def credential_verify(request: HttpRequest, pk: int) -> HttpResponse:
     credential = clinic_object_or_404(Credential, request, pk=pk)
-    services.credential_verify(actor=Actor.from_request(request), credential=credential)
-    messages.success(request, _("The credential is verified."))
+    try:
+        services.credential_verify(actor=Actor.from_request(request), credential=credential)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The credential is verified."))
     return redirect("staff:practitioner", pk=credential.practitioner_id)
 
 

@@ -13,13 +13,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from kanyle.audit.models import AuditEvent
 from kanyle.clinics.models import Role
 from kanyle.staff import rules
 from kanyle.staff.models import AgreementHours, Credential, CredentialKind, InsuranceCover, MunicipalAgreement, Weekday
-from kanyle.staff.tests.factories import AgreementFactory, AgreementHoursFactory, CredentialFactory, InsuranceFactory
+from kanyle.staff.tests.factories import (
+    AgreementFactory,
+    AgreementHoursFactory,
+    CredentialFactory,
+    InsuranceFactory,
+    PractitionerFactory,
+)
 from kanyle.staff.tests.helpers import assert_shown
 
 pytestmark = pytest.mark.django_db
@@ -679,3 +686,31 @@ def test_practitioner_page_query_count_does_not_grow(
 
     assert len(large.context["credentials"]) == len(small.context["credentials"]) + 12
     assert large.content.decode().count(gettext("Verify")) > small.content.decode().count(gettext("Verify"))
+
+
+def test_inj_d5_nobody_verifies_their_own_credential(client_as, doctor):
+    own = CredentialFactory(
+        practitioner=doctor.user.practitioners.get(clinic=doctor.clinic), verified_by=None, verified_at=None
+    )
+    response = client_as(doctor).post(reverse("staff:credential-verify", args=[own.pk]), follow=True)
+    own.refresh_from_db()
+    assert own.verified_at is None
+    message = gettext("You cannot verify your own credential: another administrator or doctor must.")
+    assert escape(message) in response.content.decode()
+    assert not AuditEvent.objects.filter(action="staff.credential.verified").exists()
+
+
+def test_inj_d5_admin_who_is_also_a_physio_cannot_confirm_own_credential(client_as, admin):
+    practitioner = PractitionerFactory(clinic=admin.clinic, user=admin.user)
+    response = client_as(admin).post(
+        reverse("staff:credential-create", args=[practitioner.pk]),
+        {
+            "kind": "needling",
+            "title": "Nålebehandling",
+            "issuer": "NFF",
+            "issued_on": "2025-01-10",
+            "confirm_verified": "on",
+        },
+    )
+    assert response.status_code == 400
+    assert not practitioner.credentials.exists()
