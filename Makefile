@@ -36,7 +36,7 @@ lint: deps
 
 ## Re-extract translatable strings into locale/nb and compile them.
 messages: deps
-	$(PY) manage.py makemessages -l nb --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"
+	$(PY) manage.py makemessages -l nb --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*" -i "var/*" -i "tests/*" -i "*/tests/*"
 	$(PY) manage.py compilemessages -l nb -i ".venv"
 
 ## Print the current two-factor code of a demo user: make totp USER=fysio
