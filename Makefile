@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 
 PYTEST_ARGS ?=
 
-.PHONY: deps sysdeps demo test lint messages totp clean
+.PHONY: deps sysdeps demo test lint messages requirements totp clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: deps
 messages: deps
 	$(PY) manage.py makemessages -l nb --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*" -i "var/*" -i "tests/*" -i "*/tests/*"
 	$(PY) manage.py compilemessages -l nb -i ".venv"
+
+## Refresh the Tests column of docs/requirements.md from the tests named after rules.
+requirements:
+	$(PY) scripts/requirements_matrix.py
 
 ## Print the current two-factor code of a demo user: make totp USER=fysio
 totp:

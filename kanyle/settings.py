@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "kanyle.clinics",
     "kanyle.staff",
     "kanyle.patients",
+    "kanyle.journal",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Demo data uses synthetic national IDs (month + 80, Skatteetaten's test range), which
 # a production register must refuse.
 KANYLE_ACCEPT_SYNTHETIC_IDS = env_bool("KANYLE_ACCEPT_SYNTHETIC_IDS", not PRODUCTION)
+# Emergency ("break the glass") access to a record without a treatment relation lasts this long.
+KANYLE_EMERGENCY_ACCESS_MINUTES = 240
 # Credentials and insurance expiring within this many days are highlighted.
 KANYLE_EXPIRY_WARNING_DAYS = 60
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("ansatte/", include("kanyle.staff.urls")),
     path("pasienter/", include("kanyle.patients.urls")),
     path("revisjon/", include("kanyle.audit.urls")),
+    path("journal/", include("kanyle.journal.urls")),
 ]
 
 handler400 = "kanyle.core.views.error_400"

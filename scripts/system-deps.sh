@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium for the browser tests (never a downloaded
-# browser) and gettext for the translation checks. Installs only what is missing.
+# browser), gettext for the translation checks, and Pango with the DejaVu fonts for WeasyPrint
+# (the patient's record as PDF). Installs only what is missing.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+# grep reads all of ldconfig's output (no -q), so pipefail never sees ldconfig killed by SIGPIPE.
+ldconfig -p | grep libpangoft2-1.0 >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

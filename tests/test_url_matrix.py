@@ -22,6 +22,10 @@ from conftest import Persona, login
 from kanyle.clinics.access import LOGIN_ONLY, PENDING_LOGIN, PUBLIC, has_capability
 from kanyle.clinics.models import Role
 from kanyle.clinics.tests.factories import MembershipFactory, UserFactory
+from kanyle.journal.models import Attachment
+from kanyle.journal.tests.factories import EpisodeFactory, ReferralFactory
+from kanyle.journal.tests.files import dicom_bytes
+from kanyle.journal.tests.note_factories import NoteFactory
 from kanyle.patients.tests.factories import PatientFactory, RiskFlagFactory
 from kanyle.staff.models import AgreementHours, MunicipalAgreement
 from kanyle.staff.tests.factories import CredentialFactory
@@ -39,6 +43,10 @@ class Sample:
     credential_id: int
     agreement_id: int
     staff_user_id: int
+    note_id: int
+    attachment_id: int
+    referral_id: int
+    episode_id: int
 
 
 def _patient(s: Sample) -> dict:
@@ -47,6 +55,10 @@ def _patient(s: Sample) -> dict:
 
 def _practitioner(s: Sample) -> dict:
     return {"pk": s.practitioner_id}
+
+
+def _note(s: Sample) -> dict:
+    return {"pk": s.note_id}
 
 
 def _staff_user(s: Sample) -> dict:
@@ -85,6 +97,26 @@ URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
     "staff:credential-evidence": ("can_view_staff_register", lambda s: {"pk": s.credential_id}),
     "staff:agreement-edit": ("can_manage_staff", lambda s: {"pk": s.agreement_id}),
     "audit:log": ("can_view_audit_log", None),
+    "journal:chart": ("can_view_journal", lambda s: {"patient_id": s.patient_id}),
+    "journal:note-create": ("can_write_journal", lambda s: {"patient_id": s.patient_id}),
+    "journal:emergency-access": ("can_view_journal", lambda s: {"patient_id": s.patient_id}),
+    "journal:export": ("can_export_record", lambda s: {"patient_id": s.patient_id}),
+    "journal:episode-create": ("can_write_journal", lambda s: {"patient_id": s.patient_id}),
+    "journal:referral-create": ("can_manage_referrals", lambda s: {"patient_id": s.patient_id}),
+    "journal:note-edit": ("can_write_journal", _note),
+    "journal:note-sign": ("can_write_journal", _note),
+    "journal:note-discard": ("can_write_journal", _note),
+    "journal:amendment-create": ("can_write_journal", _note),
+    "journal:co-part": ("can_write_journal", _note),
+    "journal:attachment-add": ("can_write_journal", _note),
+    "journal:attachment": ("can_view_journal", lambda s: {"pk": s.attachment_id}),
+    "journal:attachment-preview": ("can_view_journal", lambda s: {"pk": s.attachment_id}),
+    "journal:episode-edit": ("can_write_journal", lambda s: {"pk": s.episode_id}),
+    "journal:referral-list": ("can_manage_referrals", None),
+    "journal:referral-detail": ("can_manage_referrals", lambda s: {"pk": s.referral_id}),
+    "journal:referral-document": ("can_manage_referrals", lambda s: {"pk": s.referral_id}),
+    "journal:code-search": ("can_write_journal", None),
+    "journal:emergency-review": ("can_review_emergency_access", None),
 }
 
 
@@ -120,7 +152,37 @@ def sample(clinic_a, physio, reception) -> Sample:
     AgreementHours.objects.create(agreement=agreement, weekday=0, start=datetime.time(8), end=datetime.time(15))
     staff_user = UserFactory(username="ekstra", last_name=SENTINEL)
     MembershipFactory(user=staff_user, clinic=clinic_a, role=Role.RECEPTION)
-    return Sample(patient.pk, flag.pk, practitioner.pk, credential.pk, agreement.pk, staff_user.pk)
+    # The physio treats the sample patient: an episode from a referral, and a signed note with an attachment.
+    referral = ReferralFactory(patient=patient, reason=SENTINEL, created_by=physio.user)
+    referral.document.save("henvisning.pdf", ContentFile(b"%PDF-1.4 henvisning"), save=True)
+    episode = EpisodeFactory(patient=patient, responsible=practitioner, referral=referral, title=SENTINEL)
+    note = NoteFactory(
+        encounter__patient=patient, encounter__episode=episode, author=practitioner, signed=True, findings=SENTINEL
+    )
+    attachment = Attachment(
+        clinic=clinic_a,
+        patient=patient,
+        encounter=note.encounter,
+        title=SENTINEL,
+        original_name="bilde.png",
+        content_type="application/dicom",
+        size=8,
+        sha256="0" * 64,
+        uploaded_by=physio.user,
+    )
+    attachment.file.save("bilde.dcm", ContentFile(dicom_bytes()), save=True)
+    return Sample(
+        patient.pk,
+        flag.pk,
+        practitioner.pk,
+        credential.pk,
+        agreement.pk,
+        staff_user.pk,
+        note.pk,
+        attachment.pk,
+        referral.pk,
+        episode.pk,
+    )
 
 
 def _request(client: Client, url: str):

@@ -27,7 +27,7 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
-    ip_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     flagged = models.BooleanField(_("flagged"), default=False)
 
     class Meta:

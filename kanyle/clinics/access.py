@@ -26,6 +26,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "can_edit_risk_flags": frozenset({Role.PHYSIO, Role.DOCTOR}),
     "can_view_journal": frozenset({Role.PHYSIO, Role.DOCTOR}),
     "can_write_journal": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    # Referrals carry clinical reasons, so they are the clinicians' worklist (INJ-G1, NAL-8).
+    "can_manage_referrals": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    # The patient's copy of the whole record (pasient- og brukerrettighetsloven §5-1).
+    "can_export_record": frozenset({Role.PHYSIO, Role.DOCTOR}),
     # INJ-D4: only a doctor orders drugs; INJ-D5: only a doctor delegates.
     "can_order_drugs": frozenset({Role.DOCTOR}),
     "can_delegate": frozenset({Role.DOCTOR}),
@@ -38,6 +42,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "can_view_staff_register": frozenset({Role.ADMIN, Role.DOCTOR}),
     "can_verify_credentials": frozenset({Role.ADMIN, Role.DOCTOR}),
     "can_view_audit_log": frozenset({Role.ADMIN}),
+    # Review of break-the-glass accesses (pasientjournalforskriften §14).
+    "can_review_emergency_access": frozenset({Role.ADMIN}),
 }
 
 

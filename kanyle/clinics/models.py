@@ -30,7 +30,7 @@ class Clinic(models.Model):
         max_length=10,
         blank=True,
         validators=[validate_her_id],
-        help_text=_("Address in the Norwegian health network's address register (optional)."),
+        help_text=_("ID in the Norwegian Health Network's address register (optional)."),
     )
     organisation_model = models.CharField(
         _("organisation of injection work"),

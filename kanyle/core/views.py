@@ -7,16 +7,30 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kanyle.clinics.access import clinic_member_required, has_capability, public
+from kanyle.journal import selectors as journal_selectors
 from kanyle.staff import selectors as staff_selectors
+from kanyle.staff.models import Practitioner
 
 
 @clinic_member_required
 def home(request: HttpRequest) -> HttpResponse:
-    """'I dag': what this person should look at first in this clinic."""
+    """'I dag': what this person should look at first in this clinic (drafts, referrals, episodes)."""
     today = timezone.localdate()
     context: dict = {"today": today}
-    if has_capability(request.membership.role, "can_view_staff_register"):
+    role = request.membership.role
+    if has_capability(role, "can_view_staff_register"):
         context["expiry_items"] = staff_selectors.expiry_watchlist(clinic=request.clinic, on=today)
+    practitioner = Practitioner.objects.filter(clinic=request.clinic, user=request.user).first()
+    if practitioner is not None and has_capability(role, "can_write_journal"):
+        context["drafts"] = list(journal_selectors.drafts_for(clinic=request.clinic, practitioner=practitioner)[:20])
+        context["co_parts"] = list(
+            journal_selectors.co_parts_to_sign(clinic=request.clinic, practitioner=practitioner)[:20]
+        )
+        context["episodes"] = list(
+            journal_selectors.open_episodes_for(clinic=request.clinic, practitioner=practitioner)[:20]
+        )
+    if has_capability(role, "can_manage_referrals"):
+        context["new_referrals"] = journal_selectors.new_referral_count(clinic=request.clinic)
     return render(request, "core/home.html", context)
 
 

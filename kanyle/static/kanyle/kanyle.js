@@ -131,6 +131,40 @@
 
   /* ---------- per-content setup: (b) autofocus, (d) initial state ---------- */
 
+  /* (f) Diagnosis code picker: a result button [data-code-pick="system:code"] adds a chip with a
+     hidden input named "diagnoses" to #diagnosis-list (once); [data-remove-chip] removes it. */
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest("[data-code-pick]");
+    if (pick) {
+      var list = document.getElementById("diagnosis-list");
+      var key = pick.getAttribute("data-code-pick");
+      if (!list || list.querySelector('input[value="' + key.replace(/"/g, "") + '"]')) return;
+      var chip = document.createElement("li");
+      chip.className = "badge badge-info code-chip";
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "diagnoses";
+      input.value = key;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "btn-link small";
+      remove.setAttribute("data-remove-chip", "");
+      remove.textContent = "\u2715";
+      chip.appendChild(input);
+      chip.appendChild(document.createTextNode(pick.getAttribute("data-code-label") + " "));
+      chip.appendChild(remove);
+      list.appendChild(chip);
+      return;
+    }
+    var removeButton = event.target.closest("[data-remove-chip]");
+    if (removeButton) removeButton.closest("li").remove();
+  });
+
+  /* Enter in the code search must search, not submit the note. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.id === "code-query") event.preventDefault();
+  });
+
   var focused = typeof WeakSet === "function" ? new WeakSet() : null;
 
   function init(root) {

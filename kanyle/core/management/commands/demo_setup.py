@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanyle.accounts.models import User
 from kanyle.clinics.models import Clinic, Membership, OrganisationModel, Role
+from kanyle.journal.demo import create_demo_histories
 from kanyle.patients import national_id
 from kanyle.patients.models import Patient, RiskFlag, RiskKind
 from kanyle.staff.models import (
@@ -165,6 +166,13 @@ class Command(BaseCommand):
                 TOTPDevice.objects.create(user=user, name="Demo", key=demo_totp_key(username), confirmed=True)
         self._patients(clinics["fjordbyen"], User.objects.get(username="resepsjon"), count=40, seed=1)
         self._patients(clinics["nordlys"], User.objects.get(username="nordlys.fysio"), count=12, seed=2)
+        fjordbyen = clinics["fjordbyen"]
+        create_demo_histories(
+            clinic=fjordbyen,
+            patients=list(Patient.objects.filter(clinic=fjordbyen).order_by("id")[:12]),
+            physio=Practitioner.objects.get(clinic=fjordbyen, user__username="fysio"),
+            doctor=Practitioner.objects.get(clinic=fjordbyen, user__username="lege"),
+        )
         return True
 
     def _practitioner(self, user, clinic, role, hpr, today, *, full: bool) -> None:
