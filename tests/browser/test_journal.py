@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -20,6 +21,8 @@ from kanyle.staff.models import Practitioner
 
 @pytest.mark.browser
 def test_write_sign_correct_and_export_a_note(page: Page, clinic_a, use_session):
+    # Live-server tests empty every table between tests, the code lists too: load them again.
+    call_command("load_diagnosis_codes", stdout=io.StringIO())
     physio = make_persona("physio", clinic_a, Role.PHYSIO)
     practitioner = Practitioner.objects.get(user=physio.user, clinic=clinic_a)
     patient = PatientFactory(clinic=clinic_a, given_name="Kari", family_name="Nordmann", created_by=physio.user)
