@@ -118,7 +118,7 @@ def test_law_j_the_export_is_a_pdf_of_the_whole_signed_record(client_as, physio,
     assert "Feil side notert" in text and "Gjelder venstre kne, ikke høyre." in text  # the correction
     assert "L92" in text  # the diagnosis code
     assert "MR-svar kne" in text
-    assert gettext("Opened the patient's record") in text  # the access log, with the doctor's visit
+    assert gettext("Opened the patient's details") in text  # the access log, with the doctor's visit
     assert "Doctor Testesen" in text
     assert str(gettext("Pacemaker or ICD")) in text  # the active risk flag
 

@@ -77,7 +77,7 @@ def test_clinicians_see_the_cave_banner_and_the_access_log(client_as, personas, 
     assert shows(response, RiskKind.PACEMAKER.label)
     assert shows(response, f"{RiskKind.ALLERGY.label}: Penicillin: urticaria")
     assert 'data-testid="access-log"' in html
-    assert shows(response, gettext("Opened the patient's record"))  # this very visit is already listed
+    assert shows(response, gettext("Opened the patient's details"))  # this very visit is already listed
 
 
 def test_a_resolved_risk_flag_leaves_the_banner_but_stays_in_the_history(client_as, physio, patient_a, pacemaker):
@@ -286,7 +286,7 @@ def test_law_j_access_log_lists_who_accessed_the_patient(client_as, physio, doct
     assert response.status_code == 200
     assert shows(response, reception.user.display_name)
     assert shows(response, doctor.user.display_name)
-    assert shows(response, gettext("Opened the patient's record"))
+    assert shows(response, gettext("Opened the patient's details"))
     assert shows(response, gettext("Showed the full national ID"))
     assert shows(response, gettext("Reception"))
     assert shows(response, gettext("Doctor"))
