@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "kanyle.staff",
     "kanyle.patients",
     "kanyle.journal",
+    "kanyle.quality",
+    "kanyle.needling",
+    "kanyle.outcomes",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,8 @@ urlpatterns = [
     path("pasienter/", include("kanyle.patients.urls")),
     path("revisjon/", include("kanyle.audit.urls")),
     path("journal/", include("kanyle.journal.urls")),
+    path("internkontroll/", include("kanyle.quality.urls")),
+    path("nalebehandling/", include("kanyle.needling.urls")),
 ]
 
 handler400 = "kanyle.core.views.error_400"

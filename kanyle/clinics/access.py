@@ -42,6 +42,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "can_view_staff_register": frozenset({Role.ADMIN, Role.DOCTOR}),
     "can_verify_credentials": frozenset({Role.ADMIN, Role.DOCTOR}),
     "can_view_audit_log": frozenset({Role.ADMIN}),
+    # Needle treatment and TENS are physiotherapy (NAL-2: by physios with the needling course).
+    "can_record_needling": frozenset({Role.PHYSIO}),
+    # Internal control (INJ-V1..V5, LAW-Q): everyone reads procedures and reports deviations;
+    # the clinic manager and the responsible doctor run the system.
+    "can_read_procedures": frozenset({Role.PHYSIO, Role.DOCTOR, Role.ADMIN, Role.RECEPTION}),
+    "can_manage_procedures": frozenset({Role.ADMIN, Role.DOCTOR}),
+    "can_manage_risks": frozenset({Role.ADMIN, Role.DOCTOR}),
+    "can_report_deviation": frozenset({Role.PHYSIO, Role.DOCTOR, Role.ADMIN, Role.RECEPTION}),
+    "can_handle_deviations": frozenset({Role.ADMIN, Role.DOCTOR}),
+    "can_check_equipment": frozenset({Role.PHYSIO, Role.DOCTOR, Role.ADMIN}),
+    "can_manage_equipment": frozenset({Role.ADMIN, Role.DOCTOR}),
+    # INJ-V4: the doctor keeps the emergency kit checked and in date.
+    "can_countersign_emergency_kit": frozenset({Role.DOCTOR}),
+    "can_record_supervision_visit": frozenset({Role.ADMIN, Role.DOCTOR}),
+    "can_view_compliance": frozenset({Role.ADMIN, Role.DOCTOR}),
+    "can_do_management_review": frozenset({Role.ADMIN}),
     # Review of break-the-glass accesses (pasientjournalforskriften §14).
     "can_review_emergency_access": frozenset({Role.ADMIN}),
 }

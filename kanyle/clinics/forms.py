@@ -21,6 +21,8 @@ class ClinicProfileForm(forms.ModelForm):
             "her_id",
             "organisation_model",
             "session_timeout_minutes",
+            "supervision_visit_interval_days",
+            "needle_time_limit_minutes",
         ]
         widgets = {"organisation_model": forms.RadioSelect}
 

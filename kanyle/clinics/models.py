@@ -43,6 +43,16 @@ class Clinic(models.Model):
         default=settings.KANYLE_DEFAULT_SESSION_TIMEOUT_MINUTES,
         validators=[MinValueValidator(5), MaxValueValidator(240)],
     )
+    supervision_visit_interval_days = models.PositiveSmallIntegerField(
+        _("days between the doctor's on-site visits (video model)"),
+        default=90,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+    )
+    needle_time_limit_minutes = models.PositiveSmallIntegerField(
+        _("warn when needles stay in longer than (minutes)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

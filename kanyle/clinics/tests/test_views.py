@@ -82,6 +82,8 @@ def _profile_data(clinic: Clinic, **changes) -> dict:
         "her_id": "",
         "organisation_model": OrganisationModel.DOCTOR_BY_VIDEO,
         "session_timeout_minutes": 20,
+        "supervision_visit_interval_days": 90,
+        "needle_time_limit_minutes": 20,
     }
     data.update(changes)
     return data

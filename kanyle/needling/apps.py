@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NeedlingConfig(AppConfig):
+    name = "kanyle.needling"
+    label = "needling"

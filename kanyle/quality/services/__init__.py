@@ -1,0 +1,1 @@
+"""Writes of the internal-control system, one module per area."""
