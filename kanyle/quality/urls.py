@@ -1,4 +1,5 @@
-from django.urls import path  # noqa: F401
+from kanyle.quality.urls_documents import urlpatterns as documents
+from kanyle.quality.urls_safety import urlpatterns as safety
 
 app_name = "quality"
-urlpatterns: list = []
+urlpatterns = [*documents, *safety]

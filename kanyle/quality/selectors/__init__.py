@@ -1,0 +1,1 @@
+"""Reads for the internal-control pages, one module per area."""
