@@ -98,7 +98,18 @@ class CredentialForm(forms.ModelForm):
         return data
 
 
-class InsuranceForm(forms.ModelForm):
+class ValidPeriodMixin:
+    """valid_from … valid_to: the end may be open, but never before the start."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("The end date cannot be before the start date."))
+        return data
+
+
+class InsuranceForm(ValidPeriodMixin, forms.ModelForm):
     class Meta:
         model = InsuranceCover
         fields = ["insurer", "reference", "valid_from", "valid_to", "covers_injections"]
@@ -107,26 +118,12 @@ class InsuranceForm(forms.ModelForm):
             "covers_injections": _("Ordinary physiotherapy cover does not include injection treatment (INJ-P4)."),
         }
 
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end and end < start:
-            self.add_error("valid_to", _("The end date cannot be before the start date."))
-        return data
 
-
-class AgreementForm(forms.ModelForm):
+class AgreementForm(ValidPeriodMixin, forms.ModelForm):
     class Meta:
         model = MunicipalAgreement
         fields = ["municipality", "percent", "valid_from", "valid_to"]
         widgets = {"valid_from": DATE_WIDGET, "valid_to": DATE_WIDGET}
-
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end and end < start:
-            self.add_error("valid_to", _("The end date cannot be before the start date."))
-        return data
 
 
 class AgreementHoursForm(forms.ModelForm):
