@@ -104,34 +104,30 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@capability_required("can_write_journal")
-@require_POST
-def note_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def _note_action(request: HttpRequest, pk: int, service, done: str, *, back_to_chart: bool = False) -> HttpResponse:
+    """Run one write on a note (sign, discard); a refusal comes back as a message on the chart."""
     note = note_or_404(request, pk)
     if (refusal := chart_gate(request, note.patient)) is not None:
         return refusal
     try:
-        services.note_sign(actor=Actor.from_request(request), practitioner=practitioner_for(request), note=note)
+        service(actor=Actor.from_request(request), practitioner=practitioner_for(request), note=note)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_chart_url(note))
-    messages.success(request, _("The note is signed."))
-    return redirect(_chart_url(note))
+    messages.success(request, done)
+    return redirect("journal:chart", patient_id=note.patient_id) if back_to_chart else redirect(_chart_url(note))
+
+
+@capability_required("can_write_journal")
+@require_POST
+def note_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _note_action(request, pk, services.note_sign, _("The note is signed."))
 
 
 @capability_required("can_write_journal")
 @require_POST
 def note_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    note = note_or_404(request, pk)
-    if (refusal := chart_gate(request, note.patient)) is not None:
-        return refusal
-    try:
-        services.note_discard(actor=Actor.from_request(request), practitioner=practitioner_for(request), note=note)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(_chart_url(note))
-    messages.success(request, _("The draft is discarded."))
-    return redirect("journal:chart", patient_id=note.patient_id)
+    return _note_action(request, pk, services.note_discard, _("The draft is discarded."), back_to_chart=True)
 
 
 @capability_required("can_write_journal")
