@@ -201,6 +201,10 @@ class Deviation(models.Model):
         verbose_name=_("responsible"),
     )
     cause = models.TextField(_("cause"), max_length=8000, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assessed_at = models.DateTimeField(_("assessed"), null=True, blank=True)
     # Serious events may have to be notified (e.g. to Helsetilsynet / Statens helsetilsyn); shown, never sent.
     notification_required = models.BooleanField(_("notification duty"), default=False)
     notified_on = models.DateField(_("notified"), null=True, blank=True)
@@ -222,6 +226,14 @@ class Deviation(models.Model):
                 condition=~Q(status="closed") | Q(closed_at__isnull=False, closed_by__isnull=False),
                 name="deviation_closed_has_closer",
             ),
+            models.CheckConstraint(
+                condition=Q(status="reported") | Q(assessed_at__isnull=False, assessed_by__isnull=False),
+                name="deviation_assessed_has_assessor",
+            ),
+            # A side effect from the record arrives once, however often its module reports it (NAL-7).
+            models.UniqueConstraint(
+                fields=["clinic", "source"], condition=~Q(source=""), name="deviation_unique_source"
+            ),
         ]
         indexes = [models.Index(fields=["clinic", "status", "-occurred_at"], name="deviation_worklist")]
 
@@ -237,6 +249,7 @@ class MeasureKind(models.TextChoices):
 class DeviationMeasure(models.Model):
     """A corrective or preventive measure with an owner and a deadline (LAW-Q §9)."""
 
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="measures")
     kind = models.CharField(_("kind"), max_length=10, choices=MeasureKind.choices)
     description = models.TextField(_("measure"), max_length=2000)
@@ -245,11 +258,23 @@ class DeviationMeasure(models.Model):
     )
     due_on = models.DateField(_("deadline"))
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_on", "id"]
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=MeasureKind.values), name="measure_kind"),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True, done_by__isnull=True)
+                | Q(done_at__isnull=False, done_by__isnull=False),
+                name="measure_done_both",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "done_at", "due_on"], name="measure_worklist")]
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -297,10 +322,33 @@ class Equipment(models.Model):
         return self.name
 
 
+class ItemComponent(models.TextChoices):
+    """What an item is, so the rules can tell whether the kit holds everything it must (INJ-V4)."""
+
+    ADRENALINE = "adrenaline", _("Adrenaline 1 mg/ml (ampoules or autoinjectors)")
+    SYRINGES = "syringes", _("Syringes and needles for intramuscular injection")
+    BETA2_AGONIST = "beta2_agonist", _("Beta-2 agonist (inhaled)")
+    ANTIHISTAMINE = "antihistamine", _("Antihistamine")
+    GLUCOCORTICOID = "glucocorticoid", _("Glucocorticoid")
+    OXYGEN = "oxygen", _("Oxygen with reservoir mask")
+    BAG_VALVE_MASK = "bag_valve_mask", _("Bag-valve mask")
+    AIRWAY = "airway", _("Airway")
+    SUCTION = "suction", _("Suction")
+    IV_KIT = "iv_kit", _("IV kit and fluids")
+    STETHOSCOPE = "stethoscope", _("Stethoscope")
+    BP_CUFF = "bp_cuff", _("Blood pressure cuff")
+    PULSE_OXIMETER = "pulse_oximeter", _("Pulse oximeter")
+    AED_PADS = "aed_pads", _("Defibrillator electrode pads")
+    AED_BATTERY = "aed_battery", _("Defibrillator battery")
+    OTHER = "other", _("Other")
+
+
 class EquipmentItem(models.Model):
     """Contents with an expiry (e.g. adrenaline 1 mg/ml, lot, expiry) or without (bag-valve mask)."""
 
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="items")
+    component = models.CharField(_("kind of item"), max_length=20, choices=ItemComponent.choices, default="other")
     name = models.CharField(_("item"), max_length=200, validators=[validate_plain_text])
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
     lot_number = models.CharField(_("lot number"), max_length=60, blank=True, validators=[validate_plain_text])
@@ -308,9 +356,13 @@ class EquipmentItem(models.Model):
     is_active = models.BooleanField(_("in the kit"), default=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
         verbose_name = _("equipment item")
         verbose_name_plural = _("equipment items")
+        constraints = [
+            models.CheckConstraint(condition=Q(component__in=ItemComponent.values), name="equipmentitem_component"),
+        ]
+        indexes = [models.Index(fields=["clinic", "is_active", "expires_on"], name="equipmentitem_expiry")]
 
     def __str__(self) -> str:
         return self.name
@@ -319,9 +371,12 @@ class EquipmentItem(models.Model):
 class EquipmentCheck(models.Model):
     """A signed check of a piece of equipment; the emergency kit's is countersigned by the doctor."""
 
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="checks")
     performed_at = models.DateTimeField(_("checked"))
     performed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The checker's role when signing: a doctor's own check of the kit needs no countersignature (INJ-V4).
+    performed_by_role = models.CharField(max_length=20, blank=True)
     # The checklist as answered: [{"item": "...", "ok": true, "note": "..."}].
     checklist = models.JSONField(_("checklist"), default=list)
     all_ok = models.BooleanField(_("everything in order"))
@@ -351,6 +406,7 @@ class EquipmentCheck(models.Model):
                 name="check_countersigned_both",
             ),
         ]
+        indexes = [models.Index(fields=["equipment", "-performed_at"], name="check_latest")]
 
     def __str__(self) -> str:
         return f"{self.equipment} {self.performed_at:%d.%m.%Y}"
@@ -392,6 +448,7 @@ class ManagementReview(models.Model):
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(auto_now_add=True)
     pdf = models.FileField(upload_to="reviews/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-period_end"]
@@ -403,3 +460,24 @@ class ManagementReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+
+
+class DigestDelivery(models.Model):
+    """One compliance digest e-mailed to one person on one day; the daily command sends each once."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    item_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_on"]
+        verbose_name = _("compliance digest")
+        verbose_name_plural = _("compliance digests")
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "user", "sent_on"], name="digest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.sent_on:%d.%m.%Y}"
