@@ -23,6 +23,8 @@ from kanyle.clinics.models import Clinic, Membership, OrganisationModel, Role
 from kanyle.journal.demo import create_demo_histories
 from kanyle.patients import national_id
 from kanyle.patients.models import Patient, RiskFlag, RiskKind
+from kanyle.quality.demo_documents import create_demo_documents
+from kanyle.quality.demo_safety import create_demo_safety
 from kanyle.staff.models import (
     AgreementHours,
     Credential,
@@ -172,6 +174,16 @@ class Command(BaseCommand):
             patients=list(Patient.objects.filter(clinic=fjordbyen).order_by("id")[:12]),
             physio=Practitioner.objects.get(clinic=fjordbyen, user__username="fysio"),
             doctor=Practitioner.objects.get(clinic=fjordbyen, user__username="lege"),
+        )
+        users = {u.username: u for u in User.objects.filter(memberships__clinic=fjordbyen).distinct()}
+        create_demo_documents(
+            clinic=fjordbyen,
+            admin_user=users["admin"],
+            doctor_user=users["lege"],
+            users=[users["fysio"], users["resepsjon"], users["ny.fysio"]],
+        )
+        create_demo_safety(
+            clinic=fjordbyen, admin_user=users["admin"], doctor_user=users["lege"], physio_user=users["fysio"]
         )
         return True
 
