@@ -10,6 +10,8 @@ urlpatterns = [
     path("journal/", include("kanyle.journal.urls")),
     path("internkontroll/", include("kanyle.quality.urls")),
     path("nalebehandling/", include("kanyle.needling.urls")),
+    path("kalender/", include("kanyle.scheduling.urls")),
+    path("oppgjor/", include("kanyle.billing.urls")),
 ]
 
 handler400 = "kanyle.core.views.error_400"

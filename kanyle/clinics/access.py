@@ -58,6 +58,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "can_record_supervision_visit": frozenset({Role.ADMIN, Role.DOCTOR}),
     "can_view_compliance": frozenset({Role.ADMIN, Role.DOCTOR}),
     "can_do_management_review": frozenset({Role.ADMIN}),
+    # Calendar: everyone in the clinic sees and books (reception books for the practitioners).
+    "can_view_calendar": frozenset({Role.PHYSIO, Role.DOCTOR, Role.ADMIN, Role.RECEPTION}),
+    "can_book": frozenset({Role.PHYSIO, Role.DOCTOR, Role.RECEPTION}),
+    "can_manage_schedule": frozenset({Role.ADMIN}),  # rooms, appointment types, clinic sessions
+    # Billing: reception charges and takes payment; the administrator keeps fee tables and reports.
+    "can_charge": frozenset({Role.RECEPTION, Role.ADMIN, Role.PHYSIO, Role.DOCTOR}),
+    "can_manage_fees": frozenset({Role.ADMIN}),
+    "can_view_settlement": frozenset({Role.ADMIN, Role.RECEPTION}),
     # Review of break-the-glass accesses (pasientjournalforskriften §14).
     "can_review_emergency_access": frozenset({Role.ADMIN}),
 }
