@@ -17,8 +17,12 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from conftest import Persona, login
+from kanyle.audit.services import Actor
+from kanyle.billing.demo import create_demo_billing
+from kanyle.billing.services import charge_create
 from kanyle.clinics.access import LOGIN_ONLY, PENDING_LOGIN, PUBLIC, has_capability
 from kanyle.clinics.models import Role
 from kanyle.clinics.tests.factories import MembershipFactory, UserFactory
@@ -27,6 +31,18 @@ from kanyle.journal.tests.factories import EpisodeFactory, ReferralFactory
 from kanyle.journal.tests.files import dicom_bytes
 from kanyle.journal.tests.note_factories import NoteFactory
 from kanyle.patients.tests.factories import PatientFactory, RiskFlagFactory
+from kanyle.quality.demo_documents import create_demo_documents
+from kanyle.quality.demo_safety import create_demo_safety
+from kanyle.quality.models import (
+    Deviation,
+    DeviationMeasure,
+    Equipment,
+    EquipmentKind,
+    ManagementReview,
+    Procedure,
+    Risk,
+)
+from kanyle.scheduling.models import Appointment, AppointmentStatus, AppointmentType, ServiceKind
 from kanyle.staff.models import AgreementHours, MunicipalAgreement
 from kanyle.staff.tests.factories import CredentialFactory
 
@@ -47,6 +63,8 @@ class Sample:
     attachment_id: int
     referral_id: int
     episode_id: int
+    quality: dict
+    billing: dict
 
 
 def _patient(s: Sample) -> dict:
@@ -117,6 +135,56 @@ URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
     "journal:referral-document": ("can_manage_referrals", lambda s: {"pk": s.referral_id}),
     "journal:code-search": ("can_write_journal", None),
     "journal:emergency-review": ("can_review_emergency_access", None),
+    "quality:procedure-list": ("can_read_procedures", None),
+    "quality:procedure-create": ("can_manage_procedures", None),
+    "quality:procedure-detail": ("can_read_procedures", lambda s: {"pk": s.quality["procedure"]}),
+    "quality:procedure-version-create": ("can_manage_procedures", lambda s: {"pk": s.quality["procedure"]}),
+    "quality:procedure-version": ("can_read_procedures", lambda s: {"pk": s.quality["procedure"], "number": 1}),
+    "quality:procedure-approve": ("can_manage_procedures", lambda s: {"pk": s.quality["procedure"], "number": 2}),
+    "quality:procedure-read": ("can_read_procedures", lambda s: {"pk": s.quality["procedure"]}),
+    "quality:risk-list": ("can_read_procedures", None),
+    "quality:risk-create": ("can_manage_risks", None),
+    "quality:risk-detail": ("can_read_procedures", lambda s: {"pk": s.quality["risk"]}),
+    "quality:risk-edit": ("can_manage_risks", lambda s: {"pk": s.quality["risk"]}),
+    "quality:supervision-list": ("can_read_procedures", None),
+    "quality:supervision-create": ("can_record_supervision_visit", None),
+    "quality:deviation-list": ("can_report_deviation", None),
+    "quality:deviation-create": ("can_report_deviation", None),
+    "quality:deviation-detail": ("can_report_deviation", lambda s: {"pk": s.quality["deviation"]}),
+    "quality:deviation-assess": ("can_handle_deviations", lambda s: {"pk": s.quality["deviation"]}),
+    "quality:measure-create": ("can_handle_deviations", lambda s: {"pk": s.quality["deviation"]}),
+    "quality:deviation-close": ("can_handle_deviations", lambda s: {"pk": s.quality["deviation"]}),
+    "quality:measure-done": ("can_handle_deviations", lambda s: {"pk": s.quality["measure"]}),
+    "quality:equipment-list": ("can_check_equipment", None),
+    "quality:equipment-create": ("can_manage_equipment", None),
+    "quality:equipment-detail": ("can_check_equipment", lambda s: {"pk": s.quality["equipment"]}),
+    "quality:equipment-edit": ("can_manage_equipment", lambda s: {"pk": s.quality["equipment"]}),
+    "quality:item-create": ("can_manage_equipment", lambda s: {"pk": s.quality["equipment"]}),
+    "quality:check-create": ("can_check_equipment", lambda s: {"pk": s.quality["equipment"]}),
+    "quality:item-edit": ("can_manage_equipment", lambda s: {"pk": s.quality["item"]}),
+    "quality:check-detail": ("can_check_equipment", lambda s: {"pk": s.quality["check"]}),
+    "quality:check-countersign": ("can_countersign_emergency_kit", lambda s: {"pk": s.quality["check"]}),
+    "quality:compliance": ("can_view_compliance", None),
+    "quality:review-list": ("can_view_compliance", None),
+    "quality:review-create": ("can_do_management_review", None),
+    "quality:review-detail": ("can_view_compliance", lambda s: {"pk": s.quality["review"]}),
+    "quality:review-pdf": ("can_view_compliance", lambda s: {"pk": s.quality["review"]}),
+    "billing:index": ("can_charge", None),
+    "billing:visit-charge": ("can_charge", lambda s: {"appointment_id": s.billing["appointment"]}),
+    "billing:visit-receipt": ("can_charge", lambda s: {"appointment_id": s.billing["appointment"]}),
+    "billing:charge": ("can_charge", lambda s: {"charge_id": s.billing["charge"]}),
+    "billing:charge-pay": ("can_charge", lambda s: {"charge_id": s.billing["charge"]}),
+    "billing:charge-credit": ("can_charge", lambda s: {"charge_id": s.billing["charge"]}),
+    "billing:receipt": ("can_charge", lambda s: {"charge_id": s.billing["charge"]}),
+    "billing:patient": ("can_charge", lambda s: {"patient_id": s.patient_id}),
+    "billing:frikort-register": ("can_charge", lambda s: {"patient_id": s.patient_id}),
+    "billing:exemption-create": ("can_charge", lambda s: {"patient_id": s.patient_id}),
+    "billing:fees": ("can_manage_fees", None),
+    "billing:tariff-create": ("can_manage_fees", None),
+    "billing:price-create": ("can_manage_fees", None),
+    "billing:no-show-fee": ("can_manage_fees", None),
+    "billing:settlement": ("can_view_settlement", None),
+    "billing:claims-export": ("can_view_settlement", None),
 }
 
 
@@ -133,8 +201,61 @@ def iter_urls(patterns=None, namespace: str = "") -> Iterator[tuple[str, URLPatt
 ALL_URLS = sorted(iter_urls(), key=lambda item: item[0])
 
 
+def _billing_sample(clinic, personas, patient) -> dict:
+    """A completed private first consultation with the physio, charged."""
+    create_demo_billing(clinic=clinic, admin_user=personas["admin"].user)
+    kind = AppointmentType.objects.create(clinic=clinic, kind=ServiceKind.FIRST, name="Førstegangskonsultasjon")
+    start = timezone.now() - datetime.timedelta(days=1)
+    appointment = Appointment.objects.create(
+        clinic=clinic,
+        patient=patient,
+        practitioner=personas["physio"].user.practitioners.get(clinic=clinic),
+        appointment_type=kind,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=45),
+        status=AppointmentStatus.COMPLETED,
+        created_by=personas["reception"].user,
+    )
+    actor = Actor(user=personas["reception"].user, clinic=clinic, role="reception")
+    charge = charge_create(actor=actor, clinic=clinic, appointment=appointment)
+    return {"appointment": appointment.pk, "charge": charge.pk}
+
+
+def _quality_sample(clinic, personas) -> dict:
+    """Internal control of clinic A: the demo set (procedures, risks, kit, deviations) and a signed review."""
+    users = [p.user for p in personas.values() if p.clinic == clinic]
+    create_demo_documents(
+        clinic=clinic, admin_user=personas["admin"].user, doctor_user=personas["doctor"].user, users=users
+    )
+    create_demo_safety(
+        clinic=clinic,
+        admin_user=personas["admin"].user,
+        doctor_user=personas["doctor"].user,
+        physio_user=personas["physio"].user,
+    )
+    kit = Equipment.objects.get(clinic=clinic, kind=EquipmentKind.ANAPHYLAXIS_KIT)
+    review = ManagementReview.objects.create(
+        clinic=clinic,
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 12, 31),
+        evaluation=SENTINEL,
+        decisions=SENTINEL,
+        signed_by=personas["admin"].user,
+    )
+    return {
+        "procedure": Procedure.objects.filter(clinic=clinic).order_by("pk").first().pk,
+        "risk": Risk.objects.filter(clinic=clinic).order_by("pk").first().pk,
+        "deviation": Deviation.objects.filter(clinic=clinic).order_by("pk").first().pk,
+        "measure": DeviationMeasure.objects.filter(deviation__clinic=clinic).order_by("pk").first().pk,
+        "equipment": kit.pk,
+        "item": kit.items.order_by("pk").first().pk,
+        "check": kit.checks.order_by("pk").first().pk,
+        "review": review.pk,
+    }
+
+
 @pytest.fixture
-def sample(clinic_a, physio, reception) -> Sample:
+def sample(clinic_a, physio, reception, personas) -> Sample:
     patient = PatientFactory(clinic=clinic_a, given_name="Signe", family_name=SENTINEL, created_by=reception.user)
     flag = RiskFlagFactory(patient=patient, recorded_by=physio.user)
     practitioner = physio.user.practitioners.get(clinic=clinic_a)
@@ -182,6 +303,7 @@ def sample(clinic_a, physio, reception) -> Sample:
         attachment.pk,
         referral.pk,
         episode.pk,
+        _quality_sample(clinic_a, personas),
     )
 
 

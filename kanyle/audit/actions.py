@@ -77,6 +77,17 @@ ACTION_LABELS = {
     "quality.check.countersigned": _("Countersigned the anaphylaxis kit check"),
     "quality.review.signed": _("Signed the management review"),
     "quality.digest.sent": _("Sent the daily compliance digest"),
+    "billing.charge.created": _("Charged a visit"),
+    "billing.charge.paid": _("Recorded a payment"),
+    "billing.charge.credited": _("Issued a credit note"),
+    "billing.receipt.printed": _("Printed a receipt"),
+    "billing.frikort.registered": _("Registered a frikort"),
+    "billing.exemption.registered": _("Registered an occupational injury case"),
+    "billing.patient.viewed": _("Viewed a patient's billing"),
+    "billing.claims.exported": _("Exported tariff lines for claims"),
+    "billing.tariff.created": _("Added a tariff period"),
+    "billing.price.created": _("Added a private price"),
+    "billing.settings.updated": _("Changed the fee for missed appointments"),
 }
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanyle.accounts.models import User
+from kanyle.billing.demo import create_demo_billing
 from kanyle.clinics.models import Clinic, Membership, OrganisationModel, Role
 from kanyle.journal.demo import create_demo_histories
 from kanyle.patients import national_id
@@ -185,6 +186,7 @@ class Command(BaseCommand):
         create_demo_safety(
             clinic=fjordbyen, admin_user=users["admin"], doctor_user=users["lege"], physio_user=users["fysio"]
         )
+        create_demo_billing(clinic=fjordbyen, admin_user=users["admin"])
         return True
 
     def _practitioner(self, user, clinic, role, hpr, today, *, full: bool) -> None:
