@@ -42,7 +42,7 @@ from kanyle.quality.models import (
     Procedure,
     Risk,
 )
-from kanyle.scheduling.models import Appointment, AppointmentStatus, AppointmentType, ServiceKind
+from kanyle.scheduling.models import Appointment, AppointmentStatus, AppointmentType, CalendarFeed, ServiceKind
 from kanyle.staff.models import AgreementHours, MunicipalAgreement
 from kanyle.staff.tests.factories import CredentialFactory
 
@@ -169,6 +169,21 @@ URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
     "quality:review-create": ("can_do_management_review", None),
     "quality:review-detail": ("can_view_compliance", lambda s: {"pk": s.quality["review"]}),
     "quality:review-pdf": ("can_view_compliance", lambda s: {"pk": s.quality["review"]}),
+    "scheduling:calendar": ("can_view_calendar", None),
+    "scheduling:appointment-create": ("can_book", None),
+    "scheduling:requests": ("can_book", None),
+    "scheduling:session-create": ("can_manage_schedule", None),
+    "scheduling:setup": ("can_manage_schedule", None),
+    "scheduling:feed-settings": ("can_view_calendar", None),
+    "scheduling:appointment": ("can_view_calendar", lambda s: {"pk": s.billing["future"]}),
+    "scheduling:appointment-move": ("can_book", lambda s: {"pk": s.billing["future"]}),
+    "scheduling:appointment-cancel": ("can_book", lambda s: {"pk": s.billing["future"]}),
+    "scheduling:appointment-no-show": ("can_book", lambda s: {"pk": s.billing["future"]}),
+    "scheduling:appointment-confirm": ("can_book", lambda s: {"pk": s.billing["future"]}),
+    "scheduling:type-edit": ("can_manage_schedule", lambda s: {"pk": s.billing["type"]}),
+    "scheduling:feed": (PUBLIC, lambda s: {"token": s.billing["token"]}),
+    "scheduling:booking": (PUBLIC, lambda s: {"slug": "klinikk-a"}),
+    "scheduling:booking-done": (PUBLIC, lambda s: {"slug": "klinikk-a"}),
     "billing:index": ("can_charge", None),
     "billing:visit-charge": ("can_charge", lambda s: {"appointment_id": s.billing["appointment"]}),
     "billing:visit-receipt": ("can_charge", lambda s: {"appointment_id": s.billing["appointment"]}),
@@ -218,7 +233,24 @@ def _billing_sample(clinic, personas, patient) -> dict:
     )
     actor = Actor(user=personas["reception"].user, clinic=clinic, role="reception")
     charge = charge_create(actor=actor, clinic=clinic, appointment=appointment)
-    return {"appointment": appointment.pk, "charge": charge.pk}
+    soon = timezone.now() + datetime.timedelta(days=2)
+    future = Appointment.objects.create(
+        clinic=clinic,
+        patient=patient,
+        practitioner=appointment.practitioner,
+        appointment_type=kind,
+        starts_at=soon,
+        ends_at=soon + datetime.timedelta(minutes=30),
+        created_by=personas["reception"].user,
+    )
+    feed = CalendarFeed.objects.create(practitioner=appointment.practitioner, token="t" * 43)
+    return {
+        "appointment": appointment.pk,
+        "charge": charge.pk,
+        "future": future.pk,
+        "type": kind.pk,
+        "token": feed.token,
+    }
 
 
 def _quality_sample(clinic, personas) -> dict:
@@ -242,8 +274,9 @@ def _quality_sample(clinic, personas) -> dict:
         decisions=SENTINEL,
         signed_by=personas["admin"].user,
     )
+    review.pdf.save("gjennomgang.pdf", ContentFile(b"%PDF-1.4 gjennomgang"), save=True)
     return {
-        "procedure": Procedure.objects.filter(clinic=clinic).order_by("pk").first().pk,
+        "procedure": Procedure.objects.filter(clinic=clinic, versions__number=2).order_by("pk").first().pk,
         "risk": Risk.objects.filter(clinic=clinic).order_by("pk").first().pk,
         "deviation": Deviation.objects.filter(clinic=clinic).order_by("pk").first().pk,
         "measure": DeviationMeasure.objects.filter(deviation__clinic=clinic).order_by("pk").first().pk,
@@ -304,6 +337,7 @@ def sample(clinic_a, physio, reception, personas) -> Sample:
         referral.pk,
         episode.pk,
         _quality_sample(clinic_a, personas),
+        _billing_sample(clinic_a, personas, patient),
     )
 
 

@@ -26,6 +26,7 @@ from kanyle.patients import national_id
 from kanyle.patients.models import Patient, RiskFlag, RiskKind
 from kanyle.quality.demo_documents import create_demo_documents
 from kanyle.quality.demo_safety import create_demo_safety
+from kanyle.scheduling.demo import create_demo_schedule
 from kanyle.staff.models import (
     AgreementHours,
     Credential,
@@ -187,6 +188,12 @@ class Command(BaseCommand):
             clinic=fjordbyen, admin_user=users["admin"], doctor_user=users["lege"], physio_user=users["fysio"]
         )
         create_demo_billing(clinic=fjordbyen, admin_user=users["admin"])
+        create_demo_schedule(
+            clinic=fjordbyen,
+            physio=Practitioner.objects.get(clinic=fjordbyen, user__username="fysio"),
+            doctor=Practitioner.objects.get(clinic=fjordbyen, user__username="lege"),
+            patients=list(Patient.objects.filter(clinic=fjordbyen).order_by("id")[:10]),
+        )
         return True
 
     def _practitioner(self, user, clinic, role, hpr, today, *, full: bool) -> None:
