@@ -47,5 +47,23 @@ requirements:
 totp:
 	@$(PY) manage.py demo_totp $(USER)
 
+## Performance (issue #8, docs/performance.md): PostgreSQL in DATABASE_URL. Generates the national-scale data set
+## (resumable; BENCH_PATIENTS=1000000), then benchmarks it with gunicorn, production settings and wrk.
+BENCH_PATIENTS ?= 1000000
+.PHONY: bench bench-smoke
+bench: deps
+	bash scripts/system-deps.sh --bench
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench needs DATABASE_URL=postgres://..." >&2; exit 1;; esac
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py generate_load_data --patients $(BENCH_PATIENTS)
+	$(PY) manage.py bench
+
+## The same at 2,000 patients with a few requests per page; results in var/bench-smoke.md (SQLite works too).
+bench-smoke: deps
+	bash scripts/system-deps.sh --bench
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py generate_load_data --patients 2000
+	$(PY) manage.py bench --smoke
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

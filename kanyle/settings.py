@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "kanyle.quality",
     "kanyle.needling",
     "kanyle.outcomes",
+    "kanyle.scheduling",
+    "kanyle.billing",
 ]
 
 MIDDLEWARE = [
@@ -238,10 +240,27 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Demo data uses synthetic national IDs (month + 80, Skatteetaten's test range), which
 # a production register must refuse.
 KANYLE_ACCEPT_SYNTHETIC_IDS = env_bool("KANYLE_ACCEPT_SYNTHETIC_IDS", not PRODUCTION)
+# Benchmark only (docs/performance.md): measure the cost of the access log by switching it off.
+# Honoured only when all three hold: production settings, KANYLE_BENCH=1 and
+# KANYLE_BENCH_DISABLE_AUDIT=1; and kanyle.audit.services then also refuses to run unless the
+# database is a generated load database (it has the generator's progress table). Never in real use.
+KANYLE_BENCH_DISABLE_AUDIT = (
+    PRODUCTION and os.environ.get("KANYLE_BENCH") == "1" and os.environ.get("KANYLE_BENCH_DISABLE_AUDIT") == "1"
+)
 # Emergency ("break the glass") access to a record without a treatment relation lasts this long.
 KANYLE_EMERGENCY_ACCESS_MINUTES = 240
 # Credentials and insurance expiring within this many days are highlighted.
 KANYLE_EXPIRY_WARNING_DAYS = 60
+
+# E-mail (the daily compliance digest): SMTP in production, printed to the console elsewhere.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kanyle@localhost")
+KANYLE_SITE_URL = env_str("KANYLE_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

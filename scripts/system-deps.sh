@@ -8,6 +8,10 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 # grep reads all of ldconfig's output (no -q), so pipefail never sees ldconfig killed by SIGPIPE.
 ldconfig -p | grep libpangoft2-1.0 >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+# wrk (HTTP load generator) only for the benchmark: `bash scripts/system-deps.sh --bench` (make bench).
+if [ "${1:-}" = "--bench" ]; then
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
 from kanyle.audit.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -59,6 +63,22 @@ def _event(actor: Actor, action: str, patient: Any, target: Any, detail: str, re
     )
 
 
+_BENCH_CHECKED: list[bool] = []
+
+
+def _bench_audit_off() -> bool:
+    """The benchmark's audit-off run (settings.KANYLE_BENCH_DISABLE_AUDIT), on a generated load database only."""
+    if not settings.KANYLE_BENCH_DISABLE_AUDIT:
+        return False
+    if not _BENCH_CHECKED:
+        from kanyle.core.management.commands.generate_load_data import PROGRESS_TABLE
+
+        if PROGRESS_TABLE not in connection.introspection.table_names():
+            raise ImproperlyConfigured("KANYLE_BENCH_DISABLE_AUDIT is for generated load databases only.")
+        _BENCH_CHECKED.append(True)
+    return True
+
+
 def audit_record(
     *,
     actor: Actor,
@@ -71,10 +91,13 @@ def audit_record(
 ) -> AuditEvent:
     """Append one row to the access log."""
     event = _event(actor, action, patient, target, detail, reason, flagged)
-    event.save(force_insert=True)
+    if not _bench_audit_off():
+        event.save(force_insert=True)
     return event
 
 
 def audit_record_many(*, actor: Actor, action: str, patients: Iterable[Any], detail: str = "") -> None:
     """Append one row per patient, in one statement (e.g. every patient shown in a search)."""
+    if _bench_audit_off():
+        return
     AuditEvent.objects.bulk_create([_event(actor, action, patient, patient, detail, "", False) for patient in patients])

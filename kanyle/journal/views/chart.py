@@ -1,17 +1,22 @@
-"""The patient chart: header, timeline of notes newest first, open episodes and drafts."""
+"""The patient chart: header, timeline of notes newest first, open episodes and drafts.
+
+A fixed number of queries however long the record is (pinned in tests/test_bench_smoke.py):
+the viewer's practitioner row, the treatment relation and the filter's practitioner choices come
+in one query, the page total in the same query as the page, the episodes once for the side
+panel and the filter.
+"""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from kanyle.audit.services import Actor, audit_record
 from kanyle.clinics.access import capability_required
 from kanyle.journal import rules, selectors
 from kanyle.journal.forms.notes import ChartFilterForm
-from kanyle.journal.views.common import chart_gate, patient_or_404, practitioner_for
+from kanyle.journal.views.common import patient_or_404
 
 PAGE_SIZE = 20
 
@@ -19,17 +24,23 @@ PAGE_SIZE = 20
 @capability_required("can_view_journal")
 def chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_or_404(request, patient_id)
-    if (refusal := chart_gate(request, patient)) is not None:
-        return refusal
-    practitioner = practitioner_for(request)
+    patient.clinic = request.clinic  # found within the active clinic: the same row, no second query
+    staff = selectors.chart_staff(clinic=request.clinic, patient=patient, user=request.user)
+    practitioner = next((p for p in staff if p.user_id == request.user.pk), None)
+    request._kanyle_practitioner = practitioner  # what views.common.practitioner_for would look up
+    # LAW-J, as views.common.chart_gate: a treatment relation, or else an active emergency access.
+    emergency = None
+    if practitioner is None or not practitioner.treats_patient:
+        emergency = rules.active_emergency_access(user=request.user, patient=patient, now=timezone.now())
+        if emergency is None:
+            return redirect("journal:emergency-access", patient_id=patient.pk)
     form = ChartFilterForm(request.GET or None, patient=patient)
+    episodes = selectors.chart_episodes(clinic=request.clinic, patient=patient)
+    _choices_from(form, episodes=episodes, staff=staff)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     notes = selectors.chart_notes(clinic=request.clinic, patient=patient, filters={**filters, "viewer": practitioner})
-    page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("side"))
+    page = selectors.chart_page(notes, request.GET.get("side"), PAGE_SIZE)
     page.object_list = [(note, selectors.note_sections(note)) for note in page.object_list]
-    emergency = None
-    if not rules.treatment_relation(practitioner=practitioner, patient=patient):
-        emergency = rules.active_emergency_access(user=request.user, patient=patient, now=timezone.now())
     audit_record(
         actor=Actor.from_request(request),
         action="journal.chart.viewed",
@@ -38,7 +49,6 @@ def chart(request: HttpRequest, patient_id: int) -> HttpResponse:
         reason=emergency.reason if emergency else "",
         flagged=emergency is not None,
     )
-    episodes = selectors.patient_episodes(clinic=request.clinic, patient=patient)
     return render(
         request,
         "journal/chart.html",
@@ -55,3 +65,17 @@ def chart(request: HttpRequest, patient_id: int) -> HttpResponse:
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _choices_from(form: ChartFilterForm, *, episodes: list, staff: list) -> None:
+    """Give the filter's selects the rows already loaded (the querysets stay for validating input)."""
+    episode_field, practitioner_field = form.fields["episode"], form.fields["practitioner"]
+    newest_first = sorted(episodes, key=lambda e: (e.started_on, e.pk), reverse=True)  # Episode.Meta.ordering
+    episode_field.choices = [
+        ("", episode_field.empty_label),
+        *((e.pk, episode_field.label_from_instance(e)) for e in newest_first),
+    ]
+    practitioner_field.choices = [
+        ("", practitioner_field.empty_label),
+        *((p.pk, practitioner_field.label_from_instance(p)) for p in staff),
+    ]
