@@ -61,7 +61,10 @@ class ClinicMiddleware:
                 logout(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
                 return _redirect(request, _login_url(request))
-            request.session[SESSION_LAST_SEEN] = int(time.time())
+            now = int(time.time())
+            # Writing the session on every request costs a database write per page; a minute's precision is enough.
+            if now - request.session.get(SESSION_LAST_SEEN, 0) >= 60:
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
     @staticmethod
