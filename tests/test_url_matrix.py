@@ -9,6 +9,7 @@ test fails and says so.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from kanyle.journal.models import Attachment
 from kanyle.journal.tests.factories import EpisodeFactory, ReferralFactory
 from kanyle.journal.tests.files import dicom_bytes
 from kanyle.journal.tests.note_factories import NoteFactory
+from kanyle.needling.tests.factories import matrix_sample
 from kanyle.patients.tests.factories import PatientFactory, RiskFlagFactory
 from kanyle.quality.demo_documents import create_demo_documents
 from kanyle.quality.demo_safety import create_demo_safety
@@ -65,6 +67,7 @@ class Sample:
     episode_id: int
     quality: dict
     billing: dict
+    needling: dict
 
 
 def _patient(s: Sample) -> dict:
@@ -184,6 +187,33 @@ URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
     "scheduling:feed": (PUBLIC, lambda s: {"token": s.billing["token"]}),
     "scheduling:booking": (PUBLIC, lambda s: {"slug": "klinikk-a"}),
     "scheduling:booking-done": (PUBLIC, lambda s: {"slug": "klinikk-a"}),
+    "needling:course": ("can_view_journal", lambda s: {"episode_id": s.needling["episode_id"]}),
+    "needling:assessment-create": ("can_record_needling", lambda s: {"episode_id": s.needling["episode_id"]}),
+    "needling:plan-create": ("can_record_needling", lambda s: {"episode_id": s.needling["episode_id"]}),
+    "needling:outcome-chart": ("can_view_journal", lambda s: {"episode_id": s.needling["episode_id"]}),
+    "needling:plan-decision": ("can_record_needling", lambda s: {"pk": s.needling["plan_id"]}),
+    "needling:screening-create": ("can_record_needling", lambda s: {"pk": s.needling["plan_id"]}),
+    "needling:course-complete": ("can_record_needling", lambda s: {"pk": s.needling["plan_id"]}),
+    "needling:session-create": ("can_record_needling", lambda s: {"pk": s.needling["plan_id"]}),
+    "needling:loan-create": ("can_record_needling", lambda s: {"pk": s.needling["plan_id"]}),
+    "needling:session": ("can_view_journal", lambda s: {"pk": s.needling["session_id"]}),
+    "needling:session-save": ("can_record_needling", lambda s: {"pk": s.needling["session_id"]}),
+    "needling:site-add": ("can_record_needling", lambda s: {"pk": s.needling["session_id"]}),
+    "needling:channel-add": ("can_record_needling", lambda s: {"pk": s.needling["session_id"]}),
+    "needling:tens-save": ("can_record_needling", lambda s: {"pk": s.needling["session_id"]}),
+    "needling:electrode-add": ("can_record_needling", lambda s: {"pk": s.needling["session_id"]}),
+    "needling:side-effect-create": ("can_write_journal", lambda s: {"pk": s.needling["session_id"]}),
+    "needling:site-remove": ("can_record_needling", lambda s: {"pk": s.needling["site_id"]}),
+    "needling:site-missing": ("can_record_needling", lambda s: {"pk": s.needling["site_id"]}),
+    "needling:channel-remove": ("can_record_needling", lambda s: {"pk": s.needling["channel_id"]}),
+    "needling:electrode-remove": ("can_record_needling", lambda s: {"pk": s.needling["electrode_id"]}),
+    "needling:follow-up-list": ("can_view_journal", None),
+    "needling:follow-up-done": ("can_write_journal", lambda s: {"pk": s.needling["follow_up_id"]}),
+    "needling:loan-return": ("can_record_needling", lambda s: {"pk": s.needling["loan_id"]}),
+    "needling:competence-list": (PUBLIC, lambda s: {"clinic_slug": "klinikk-a"}),
+    "needling:competence": (PUBLIC, lambda s: {"clinic_slug": "klinikk-a", "pk": s.needling["practitioner_id"]}),
+    "needling:patient-info": (PUBLIC, lambda s: {"clinic_slug": "klinikk-a"}),
+    "needling:patient-info-pdf": ("member", None),
     "billing:index": ("can_charge", None),
     "billing:visit-charge": ("can_charge", lambda s: {"appointment_id": s.billing["appointment"]}),
     "billing:visit-receipt": ("can_charge", lambda s: {"appointment_id": s.billing["appointment"]}),
@@ -338,6 +368,7 @@ def sample(clinic_a, physio, reception, personas) -> Sample:
         episode.pk,
         _quality_sample(clinic_a, personas),
         _billing_sample(clinic_a, personas, patient),
+        dataclasses.asdict(matrix_sample(patient, practitioner, text=SENTINEL)),
     )
 
 

@@ -22,6 +22,7 @@ from kanyle.accounts.models import User
 from kanyle.billing.demo import create_demo_billing
 from kanyle.clinics.models import Clinic, Membership, OrganisationModel, Role
 from kanyle.journal.demo import create_demo_histories
+from kanyle.needling.demo import create_demo_needling
 from kanyle.patients import national_id
 from kanyle.patients.models import Patient, RiskFlag, RiskKind
 from kanyle.quality.demo_documents import create_demo_documents
@@ -186,6 +187,11 @@ class Command(BaseCommand):
         )
         create_demo_safety(
             clinic=fjordbyen, admin_user=users["admin"], doctor_user=users["lege"], physio_user=users["fysio"]
+        )
+        create_demo_needling(
+            clinic=fjordbyen,
+            physio=Practitioner.objects.get(clinic=fjordbyen, user__username="fysio"),
+            patient=Patient.objects.filter(clinic=fjordbyen).exclude(risk_flags__kind="pacemaker").order_by("id")[12],
         )
         create_demo_billing(clinic=fjordbyen, admin_user=users["admin"])
         create_demo_schedule(
