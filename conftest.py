@@ -5,6 +5,7 @@ has passed password, second factor and clinic choice, exactly as the login flow 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -13,7 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanyle.accounts.models import User
-from kanyle.clinics.middleware import SESSION_MEMBERSHIP
+from kanyle.clinics.middleware import SESSION_LAST_SEEN, SESSION_MEMBERSHIP
 from kanyle.clinics.models import Clinic, Membership, Role
 from kanyle.clinics.tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from kanyle.patients.models import Patient
@@ -102,6 +103,7 @@ def login(client: Client, persona: Persona) -> Client:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = persona.device.persistent_id
     session[SESSION_MEMBERSHIP] = persona.membership.pk
+    session[SESSION_LAST_SEEN] = int(time.time())  # as the login flow leaves it
     session.save()
     return client
 

@@ -14,6 +14,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanyle.audit.services import Actor, audit_record
+from kanyle.clinics.middleware import SESSION_LAST_SEEN
 
 SESSION_PENDING = "kanyle_pending_login"
 
@@ -43,6 +44,7 @@ def pending_user(request: HttpRequest) -> Any | None:
 def login_complete(request: HttpRequest, user: Any, device: TOTPDevice | None) -> None:
     request.session.pop(SESSION_PENDING, None)
     django_login(request, user, backend=user.backend)
+    request.session[SESSION_LAST_SEEN] = int(time.time())
     if device is not None:
         otp_login(request, device)
     audit_record(actor=Actor.from_request(request, user), action="auth.login.succeeded")
