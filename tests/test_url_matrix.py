@@ -182,6 +182,8 @@ URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
     "scheduling:appointment-move": ("can_book", lambda s: {"pk": s.billing["future"]}),
     "scheduling:appointment-cancel": ("can_book", lambda s: {"pk": s.billing["future"]}),
     "scheduling:appointment-no-show": ("can_book", lambda s: {"pk": s.billing["future"]}),
+    "scheduling:appointment-arrived": ("can_book", lambda s: {"pk": s.billing["future"]}),
+    "scheduling:appointment-completed": ("can_book", lambda s: {"pk": s.billing["future"]}),
     "scheduling:appointment-confirm": ("can_book", lambda s: {"pk": s.billing["future"]}),
     "scheduling:type-edit": ("can_manage_schedule", lambda s: {"pk": s.billing["type"]}),
     "scheduling:feed": (PUBLIC, lambda s: {"token": s.billing["token"]}),

@@ -111,6 +111,8 @@ ACTION_LABELS = {
     "scheduling.appointment.confirmed": _("Confirmed an online booking"),
     "scheduling.appointment.requested": _("Booking requested online (no user)"),
     "scheduling.appointment.viewed": _("Opened an appointment"),
+    "scheduling.appointment.arrived": _("Registered the patient as arrived"),
+    "scheduling.appointment.completed": _("Marked the visit as completed"),
     "scheduling.calendar.listed": _("Saw the patient in the calendar"),
     "scheduling.session.created": _("Created clinic sessions"),
     "scheduling.feed.renewed": _("Made a new calendar feed link"),

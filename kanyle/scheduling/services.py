@@ -236,6 +236,42 @@ def appointment_no_show(*, actor: Actor, appointment: Appointment) -> Appointmen
     return appointment
 
 
+def _advance(actor: Actor, appointment: Appointment, *, allowed: tuple[str, ...], to: str, message: str) -> Appointment:
+    appointment = _locked(appointment)
+    if appointment.status not in allowed:
+        raise ValidationError(message)
+    if appointment.starts_at > timezone.now() + datetime.timedelta(minutes=30):
+        raise ValidationError(_("The appointment has not started yet."))
+    appointment.status = to
+    appointment.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=f"scheduling.appointment.{to}", patient=appointment.patient, target=appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_arrived(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """Reception registers that the patient has arrived."""
+    return _advance(
+        actor,
+        appointment,
+        allowed=(AppointmentStatus.BOOKED,),
+        to=AppointmentStatus.ARRIVED,
+        message=_("Only a booked appointment can be registered as arrived."),
+    )
+
+
+@transaction.atomic
+def appointment_completed(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """The visit took place: from now on it can be charged."""
+    return _advance(
+        actor,
+        appointment,
+        allowed=(AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED),
+        to=AppointmentStatus.COMPLETED,
+        message=_("Only a booked or arrived appointment can be completed."),
+    )
+
+
 def _split_name(name: str) -> tuple[str, str]:
     parts = name.split()
     if len(parts) < 2:

@@ -325,3 +325,43 @@ def test_clinic_day_view_has_a_column_per_practitioner(
     assert html.count("cal-r10 cal-s2") == 2
     assert "cal-c2 cal-r10" in html and "cal-c3 cal-r10" in html
     assert doctor_p.user.display_name in html and practitioner_a.user.display_name in html
+
+
+def test_reception_registers_arrival_and_completion_and_can_then_charge(
+    client_as, reception, admin, practitioner_a, follow_up, patient_a
+):
+    start = timezone.now() - datetime.timedelta(minutes=10)
+    a = _make(practitioner_a, follow_up, start, patient_a)
+    client = client_as(reception)
+    assert client_as(admin).post(reverse("scheduling:appointment-arrived", args=[a.pk])).status_code == 403
+    client.post(reverse("scheduling:appointment-arrived", args=[a.pk]))
+    a.refresh_from_db()
+    assert a.status == AppointmentStatus.ARRIVED
+    page = client.post(reverse("scheduling:appointment-completed", args=[a.pk]), follow=True).content.decode()
+    a.refresh_from_db()
+    assert a.status == AppointmentStatus.COMPLETED
+    assert reverse("billing:visit-charge", args=[a.pk]) in page
+    codes = set(AuditEvent.objects.filter(patient=patient_a).values_list("action", flat=True))
+    assert {"scheduling.appointment.arrived", "scheduling.appointment.completed"} <= codes
+
+
+def test_a_visit_cannot_be_completed_before_it_starts_or_after_cancelling(
+    client_as, reception, practitioner_a, follow_up, patient_a, monday
+):
+    future = _make(practitioner_a, follow_up, timezone.now() + datetime.timedelta(days=2), patient_a)
+    client = client_as(reception)
+    client.post(reverse("scheduling:appointment-completed", args=[future.pk]))
+    future.refresh_from_db()
+    assert future.status == AppointmentStatus.BOOKED
+    past = _make(
+        practitioner_a,
+        follow_up,
+        timezone.now() - datetime.timedelta(hours=3),
+        patient_a,
+        status=AppointmentStatus.CANCELLED,
+        cancel_reason="Syk",
+    )
+    response = client.post(reverse("scheduling:appointment-completed", args=[past.pk]), follow=True)
+    past.refresh_from_db()
+    assert past.status == AppointmentStatus.CANCELLED
+    assert response.status_code == 200

@@ -280,6 +280,18 @@ def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required("can_book")
+def appointment_arrived(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_action(request, pk, services.appointment_arrived, _("Registered as arrived."))
+
+
+@require_POST
+@capability_required("can_book")
+def appointment_completed(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_action(request, pk, services.appointment_completed, _("The visit is completed and can be charged."))
+
+
+@require_POST
+@capability_required("can_book")
 def appointment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return _simple_action(request, pk, services.appointment_confirm, _("The booking is confirmed."))
 
