@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from kanyle.billing import rules
 from kanyle.scheduling.models import ServiceKind
@@ -101,7 +102,7 @@ def test_nal_9_day_before_16th_birthday_pays_nothing():
     proposal = propose(birth_date=birth, visit_date=datetime.date(2025, 3, 9))
     assert proposal.patient_share == D("0.00")
     assert proposal.refund == D("450.00")
-    assert "under 16" in proposal.reasons[0]
+    assert proposal.reasons == (f"NAL-9: {gettext('under 16 on the visit date')}",)
 
 
 def test_nal_9_born_29_february_turns_16_on_1_march():

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from kanyle.audit.models import AuditEvent
 from kanyle.billing import selectors, services
@@ -171,7 +173,7 @@ def test_no_show_fee(actor, clinic_a, adult, practitioner_a, fees):
 
 def test_double_charge_refused(actor, clinic_a, visit):
     services.charge_create(actor=actor, clinic=clinic_a, appointment=visit)
-    with pytest.raises(ValidationError, match="already been charged"):
+    with pytest.raises(ValidationError, match=re.escape(gettext("This visit has already been charged."))):
         services.charge_create(actor=actor, clinic=clinic_a, appointment=visit)
     assert Charge.objects.count() == 1
 
@@ -181,7 +183,7 @@ def test_pay_once_exact_amount(actor, clinic_a, visit):
     with pytest.raises(ValidationError):
         services.charge_pay(actor=actor, charge=charge, method="card", amount=D("250.00"))
     services.charge_pay(actor=actor, charge=charge, method="card", amount=D("200.00"))
-    with pytest.raises(ValidationError, match="already been paid"):
+    with pytest.raises(ValidationError, match=re.escape(f"{gettext('This charge has already been paid.')} (BIL-P)")):
         services.charge_pay(actor=actor, charge=charge, method="cash", amount=D("200.00"))
     assert Payment.objects.count() == 1
     charge.refresh_from_db()
@@ -196,7 +198,7 @@ def test_credit_note_keeps_charge_and_allows_recharge_with_gapless_numbers(actor
         services.charge_credit(actor=actor, charge=first, reason="  ")
     note = services.charge_credit(actor=actor, charge=first, reason="Feil takst")
     assert note.number == 1 and note.amount == D("450.00")
-    with pytest.raises(ValidationError, match="already been credited"):
+    with pytest.raises(ValidationError, match=re.escape(gettext("This charge has already been credited."))):
         services.charge_credit(actor=actor, charge=first, reason="again")
     with pytest.raises(ValidationError):
         services.charge_pay(actor=actor, charge=first, method="card", amount=D("200.00"))
@@ -231,10 +233,11 @@ def _tariff_data(**kw):
 
 def test_tariff_overlap_refused(actor, clinic_a):
     services.tariff_create(actor=actor, clinic=clinic_a, data=_tariff_data(valid_to=datetime.date(2025, 12, 31)))
-    with pytest.raises(ValidationError, match="overlaps"):
+    overlap = re.escape(gettext("Tariff %(code)s already has a period that overlaps these dates.") % {"code": "EKS-B1"})
+    with pytest.raises(ValidationError, match=overlap):
         services.tariff_create(actor=actor, clinic=clinic_a, data=_tariff_data(valid_from=datetime.date(2025, 12, 31)))
     services.tariff_create(actor=actor, clinic=clinic_a, data=_tariff_data(valid_from=datetime.date(2026, 1, 1)))
-    with pytest.raises(ValidationError, match="overlaps"):
+    with pytest.raises(ValidationError, match=overlap):
         services.tariff_create(actor=actor, clinic=clinic_a, data=_tariff_data(valid_from=datetime.date(2024, 1, 1)))
     assert Tariff.objects.count() == 2
 
@@ -264,7 +267,8 @@ def test_private_price_negative_and_overlap_refused(actor, clinic_a):
     with pytest.raises(ValidationError):
         services.private_price_create(actor=actor, clinic=clinic_a, data=data)
     services.private_price_create(actor=actor, clinic=clinic_a, data={**data, "amount": D("1200.00")})
-    with pytest.raises(ValidationError, match="overlaps"):
+    overlap = gettext("This service already has a private price for a period that overlaps these dates.")
+    with pytest.raises(ValidationError, match=re.escape(overlap)):
         services.private_price_create(actor=actor, clinic=clinic_a, data={**data, "amount": D("1300.00")})
     assert PrivatePrice.objects.count() == 1
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from kanyle.audit.models import AuditEvent
@@ -51,7 +53,8 @@ def test_pay_twice_refused_clearly(client_as, reception, visit):
     url = reverse("billing:charge-pay", args=[charge.pk])
     client.post(url, {"method": "card", "amount": "200.00"})
     again = client.post(url, {"method": "cash", "amount": "200.00"})
-    assert again.status_code == 400 and "already been paid" in again.content.decode()
+    assert again.status_code == 400
+    assert escape(f"{gettext('This charge has already been paid.')} (BIL-P)") in again.content.decode()
     assert Payment.objects.count() == 1
 
 
@@ -67,7 +70,7 @@ def test_pay_wrong_amount_and_negative_refused(client_as, reception, visit):
 def test_receipt_for_uncharged_visit_refused(client_as, reception, visit):
     response = client_as(reception).get(reverse("billing:visit-receipt", args=[visit.pk]), follow=True)
     assert response.status_code == 200
-    assert "has not been charged" in response.content.decode()
+    assert escape(gettext("There is no receipt: this visit has not been charged.")) in response.content.decode()
     assert not AuditEvent.objects.filter(action="billing.receipt.printed").exists()
 
 
@@ -90,7 +93,7 @@ def test_credit_via_view_requires_reason(client_as, reception, visit):
     charge.refresh_from_db()
     assert charge.status == "credited"
     follow = client.get(reverse("billing:receipt", args=[charge.pk]), follow=True)
-    assert "credited" in follow.content.decode()
+    assert escape(gettext("This charge has been credited; no receipt is issued.")) in follow.content.decode()
 
 
 def test_other_clinic_gets_404(client_as, outsider, reception, visit):
@@ -135,7 +138,9 @@ def test_admin_adds_tariff_and_overlap_is_refused(client_as, admin):
     assert client.post(reverse("billing:tariff-create"), data).status_code == 302
     assert Tariff.objects.get().fee == D("600.00")
     again = client.post(reverse("billing:tariff-create"), {**data, "valid_from": "2025-06-01"})
-    assert again.status_code == 400 and "overlaps" in again.content.decode()
+    assert again.status_code == 400
+    overlap = gettext("Tariff %(code)s already has a period that overlaps these dates.") % {"code": "EKS-C1"}
+    assert escape(overlap) in again.content.decode()
     negative = client.post(reverse("billing:tariff-create"), {**data, "code": "EKS-C2", "refund": "-1"})
     assert negative.status_code == 400
     assert Tariff.objects.count() == 1

@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conftest import make_persona
 from kanyle.audit.models import AuditEvent
@@ -131,7 +132,9 @@ def test_inj_v4_checks_due_soon_and_overdue_are_listed(client_as, admin, physio,
         response = dashboard(client_as(admin))
 
     overdue = section(response, "checks")
-    assert [item.text for item in overdue.items] == ["Ultralyd: the check was due on 31.05.2026."]
+    assert [item.text for item in overdue.items] == [
+        gettext("%(equipment)s: the check was due on %(due)s.") % {"equipment": "Ultralyd", "due": "31.05.2026"}
+    ]
     assert overdue.items[0].url == reverse("quality:check-create", args=[ultrasound.pk])
     assert len(response.context["overview"].preparedness) == 2  # AED and kit overdue, shown as preparedness
 

@@ -121,15 +121,14 @@ def test_inj_v4_green_only_when_checked_countersigned_and_in_date(admin, physio,
     with time_machine.travel(START, tick=False):
         aed, kit, _adrenaline = emergency_setup(admin)
         assert {f.message for f in rules.emergency_preparedness(clinic=admin.clinic, at=timezone.now()).findings} == {
-            "Hjertestarter has never been checked.",
-            "Anafylaksiskrin has never been checked.",
+            gettext("%(equipment)s has never been checked.") % {"equipment": "Hjertestarter"},
+            gettext("%(equipment)s has never been checked.") % {"equipment": "Anafylaksiskrin"},
         }
         check(actor_for(physio), aed)
         kit_check = check(actor_for(physio), kit)
         decision = rules.emergency_preparedness(clinic=admin.clinic, at=timezone.now())
-        assert decision.messages == [
-            "Anafylaksiskrin: the last check is not countersigned by the responsible doctor. (INJ-V4)"
-        ]
+        not_countersigned = gettext("%(equipment)s: the last check is not countersigned by the responsible doctor.")
+        assert decision.messages == [f"{not_countersigned % {'equipment': 'Anafylaksiskrin'}} (INJ-V4)"]
         services.check_countersign(actor=actor_for(doctor), check=kit_check)
         assert rules.emergency_preparedness(clinic=admin.clinic, at=timezone.now())
 
@@ -144,7 +143,11 @@ def test_inj_v4_checks_become_overdue_after_their_interval(admin, physio, doctor
 
     assert not decision
     assert len(decision.findings) == 2
-    assert all("the next was due on 01.04.2026" in m for m in decision.messages)
+    overdue = gettext("%(equipment)s: the last check was on %(last)s; the next was due on %(due)s.")
+    assert sorted(decision.messages) == sorted(
+        f"{overdue % {'equipment': name, 'last': '02.03.2026', 'due': '01.04.2026'}} (INJ-V4)"
+        for name in ("Hjertestarter", "Anafylaksiskrin")
+    )
 
 
 def test_inj_v4_expired_adrenaline_makes_preparedness_fail_the_day_after_expiry(admin, physio, doctor):
@@ -155,7 +158,13 @@ def test_inj_v4_expired_adrenaline_makes_preparedness_fail_the_day_after_expiry(
         traveller.move_to(datetime.datetime(2026, 3, 10, 23, 1, tzinfo=datetime.UTC))  # 00:01 on the 11th
         decision = rules.emergency_preparedness(clinic=admin.clinic, at=timezone.now())
 
-    assert decision.messages == ["Anafylaksiskrin: Adrenalin 1 mg/ml (lot LOT-1) expired on 10.03.2026. (INJ-V4)"]
+    expired = gettext("%(equipment)s: %(item)s%(lot)s expired on %(date)s.") % {
+        "equipment": "Anafylaksiskrin",
+        "item": "Adrenalin 1 mg/ml",
+        "lot": f" ({gettext('lot')} LOT-1)",
+        "date": "10.03.2026",
+    }
+    assert decision.messages == [f"{expired} (INJ-V4)"]
 
 
 def test_inj_v4_answer_at_an_earlier_time_ignores_later_checks(admin, physio, doctor):
@@ -175,7 +184,8 @@ def test_inj_v4_a_check_that_finds_faults_is_not_in_order_and_becomes_a_deviatio
 
     assert not failed.all_ok
     decision = rules.emergency_preparedness(clinic=admin.clinic, at=timezone.now())
-    assert decision.messages == ["Hjertestarter: the last check found something not in order. (INJ-V4)"]
+    not_in_order = gettext("%(equipment)s: the last check found something not in order.")
+    assert decision.messages == [f"{not_in_order % {'equipment': 'Hjertestarter'}} (INJ-V4)"]
     deviation = Deviation.objects.get(source=f"quality.check:{failed.pk}")
     assert deviation.category == DeviationCategory.EQUIPMENT
     assert "Batteriet viser rødt" in deviation.description
