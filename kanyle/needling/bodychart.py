@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 FIGURE_WIDTH = 200
 FIGURE_HEIGHT = 440
@@ -19,8 +20,8 @@ FIGURE_GAP = 40
 
 
 class View(models.TextChoices):
-    FRONT = "front", _("Front")
-    BACK = "back", _("Back")
+    FRONT = "front", pgettext_lazy("body chart", "Front")
+    BACK = "back", pgettext_lazy("body chart", "Back")
 
 
 class Side(models.TextChoices):
