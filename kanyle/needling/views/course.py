@@ -49,6 +49,17 @@ def _start_decisions(request: HttpRequest, course: selectors.Course, flags: list
     return {kind: rules.session_can_start(kind=kind, **common) for kind in SessionKind.values}
 
 
+def _form_viewed(request: HttpRequest, episode, detail: str) -> None:
+    """Opening a course form shows the record (risk flags, goals): a read of patient data (LAW-J)."""
+    audit_record(
+        actor=Actor.from_request(request),
+        action="needling.course.viewed",
+        patient=episode.patient,
+        target=episode,
+        detail=detail,
+    )
+
+
 @capability_required("can_view_journal")
 def course(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = episode_or_404(request, episode_id)
@@ -145,13 +156,7 @@ def plan_create(request: HttpRequest, episode_id: int) -> HttpResponse:
             messages.success(request, _("The plan is saved."))
             return redirect(course_url(episode.pk))
     if request.method == "GET":
-        audit_record(
-            actor=Actor.from_request(request),
-            action="needling.course.viewed",
-            patient=episode.patient,
-            target=episode,
-            detail="plan form",
-        )
+        _form_viewed(request, episode, "plan form")
     return render(
         request,
         "needling/plan_form.html",
@@ -186,12 +191,7 @@ def plan_decision(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The shared decision is saved."))
             return redirect(course_url(plan.episode_id))
     if request.method == "GET":
-        audit_record(
-            actor=Actor.from_request(request),
-            action="needling.course.viewed",
-            patient=plan.patient,
-            target=plan.episode,
-        )
+        _form_viewed(request, plan.episode, "")
     return render(
         request,
         "needling/decision_form.html",
@@ -224,13 +224,7 @@ def screening_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(course_url(plan.episode_id))
     if request.method == "GET":
         # The form shows the patient's risk flags: a read of the record (LAW-J).
-        audit_record(
-            actor=Actor.from_request(request),
-            action="needling.course.viewed",
-            patient=plan.patient,
-            target=plan.episode,
-            detail="screening form",
-        )
+        _form_viewed(request, plan.episode, "screening form")
     return render(
         request,
         "needling/screening_form.html",
@@ -268,13 +262,7 @@ def course_complete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The course is completed."))
             return redirect(course_url(plan.episode_id))
     if request.method == "GET":
-        audit_record(
-            actor=Actor.from_request(request),
-            action="needling.course.viewed",
-            patient=plan.patient,
-            target=plan.episode,
-            detail="end of course form",
-        )
+        _form_viewed(request, plan.episode, "end of course form")
     return render(
         request,
         "needling/course_end_form.html",
