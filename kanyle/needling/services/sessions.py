@@ -285,14 +285,19 @@ def channel_add(*, actor: Actor, practitioner: Any, session: Session, channel: E
     return channel
 
 
+def _draft_entry_remove(actor: Actor, practitioner: Any, entry: Any, action: str) -> None:
+    """Remove an entry (stimulation, electrode) from a draft session; signed sessions never change."""
+    same_clinic(actor, entry.session)
+    locked = _locked(entry.session)
+    require(session_editable(session=locked, practitioner=practitioner, on=timezone.localdate()))
+    audit_record(actor=actor, action=action, patient=locked.patient, target=entry)
+    entry.delete()
+
+
 @transaction.atomic
 def channel_remove(*, actor: Actor, practitioner: Any, channel: ElectroChannel) -> None:
     """Take back a stimulation entry from a draft (e.g. typed on the wrong pair)."""
-    same_clinic(actor, channel.session)
-    locked = _locked(channel.session)
-    require(session_editable(session=locked, practitioner=practitioner, on=timezone.localdate()))
-    audit_record(actor=actor, action="needling.electro.removed", patient=locked.patient, target=channel)
-    channel.delete()
+    _draft_entry_remove(actor, practitioner, channel, "needling.electro.removed")
 
 
 @transaction.atomic
@@ -364,11 +369,7 @@ def electrode_place(*, actor: Actor, practitioner: Any, session: Session, electr
 @transaction.atomic
 def electrode_remove(*, actor: Actor, practitioner: Any, electrode: TensElectrode) -> None:
     """Take an electrode placement back from a draft TENS session."""
-    same_clinic(actor, electrode.session)
-    locked = _locked(electrode.session)
-    require(session_editable(session=locked, practitioner=practitioner, on=timezone.localdate()))
-    audit_record(actor=actor, action="needling.electrode.removed", patient=locked.patient, target=electrode)
-    electrode.delete()
+    _draft_entry_remove(actor, practitioner, electrode, "needling.electrode.removed")
 
 
 @transaction.atomic
