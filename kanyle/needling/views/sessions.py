@@ -431,17 +431,9 @@ def channel_add(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("can_record_needling")
 @require_POST
 def channel_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = get_object_or_404(
-        ElectroChannel.objects.select_related("session__patient"), pk=pk, session__clinic=request.clinic
+    return _remove_entry(
+        request, ElectroChannel, pk, lambda **kw: services.channel_remove(channel=kw.pop("entry"), **kw)
     )
-    if (gate := chart_gate(request, channel.session.patient)) is not None:
-        return gate
-    practitioner = practitioner_or_403(request)
-    try:
-        services.channel_remove(actor=Actor.from_request(request), practitioner=practitioner, channel=channel)
-    except ValidationError as error:
-        return _work(request, channel.session_id, status=400, work_error=_refused(error))
-    return _work(request, channel.session_id)
 
 
 @capability_required("can_record_needling")
@@ -492,14 +484,19 @@ def electrode_add(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("can_record_needling")
 @require_POST
 def electrode_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    electrode = get_object_or_404(
-        TensElectrode.objects.select_related("session__patient"), pk=pk, session__clinic=request.clinic
+    return _remove_entry(
+        request, TensElectrode, pk, lambda **kw: services.electrode_remove(electrode=kw.pop("entry"), **kw)
     )
-    if (gate := chart_gate(request, electrode.session.patient)) is not None:
+
+
+def _remove_entry(request: HttpRequest, model, pk: int, remove) -> HttpResponse:
+    """Remove a stimulation or electrode entry from a draft session of this clinic, then show the session."""
+    entry = get_object_or_404(model.objects.select_related("session__patient"), pk=pk, session__clinic=request.clinic)
+    if (gate := chart_gate(request, entry.session.patient)) is not None:
         return gate
     practitioner = practitioner_or_403(request)
     try:
-        services.electrode_remove(actor=Actor.from_request(request), practitioner=practitioner, electrode=electrode)
+        remove(actor=Actor.from_request(request), practitioner=practitioner, entry=entry)
     except ValidationError as error:
-        return _work(request, electrode.session_id, status=400, work_error=_refused(error))
-    return _work(request, electrode.session_id)
+        return _work(request, entry.session_id, status=400, work_error=_refused(error))
+    return _work(request, entry.session_id)
