@@ -254,17 +254,31 @@ def site_missing(*, actor: Actor, practitioner: Any, site: NeedleSite, descripti
     return current
 
 
-@transaction.atomic
-def channel_add(*, actor: Actor, practitioner: Any, session: Session, channel: ElectroChannel) -> ElectroChannel:
-    """NAL-4: electrical stimulation through a pair of needles, with its parameters; never with a pacemaker."""
+def _locked_for_stimulation(
+    actor: Actor, practitioner: Any, session: Session, kind: str, wrong_kind: str, *, rule: str
+) -> Session:
+    """Lock an editable draft of the right kind where electrical stimulation is allowed (NAL-4, NAL-12)."""
     same_clinic(actor, session)
     locked = _locked(session)
     require(session_editable(session=locked, practitioner=practitioner, on=timezone.localdate()))
-    if locked.kind != SessionKind.NEEDLING:
-        raise ValidationError(_("Electrical stimulation through needles belongs to a needle session."))
+    if locked.kind != kind:
+        raise ValidationError(wrong_kind)
     state = _screening_for(locked.plan)
-    require(
-        rules.electrical_stimulation_allowed(flags=selectors.active_flags(patient=locked.patient), items=state.items)
+    flags = selectors.active_flags(patient=locked.patient)
+    require(rules.electrical_stimulation_allowed(flags=flags, items=state.items, rule=rule))
+    return locked
+
+
+@transaction.atomic
+def channel_add(*, actor: Actor, practitioner: Any, session: Session, channel: ElectroChannel) -> ElectroChannel:
+    """NAL-4: electrical stimulation through a pair of needles, with its parameters; never with a pacemaker."""
+    locked = _locked_for_stimulation(
+        actor,
+        practitioner,
+        session,
+        SessionKind.NEEDLING,
+        _("Electrical stimulation through needles belongs to a needle session."),
+        rule="NAL-4",
     )
     if channel.site_a_id == channel.site_b_id:
         raise ValidationError({"site_b": _("Connect two different needles.")})
@@ -303,16 +317,8 @@ def channel_remove(*, actor: Actor, practitioner: Any, channel: ElectroChannel) 
 @transaction.atomic
 def tens_save(*, actor: Actor, practitioner: Any, session: Session, setting: TensSetting) -> TensSetting:
     """NAL-12: the TENS parameters; never with a pacemaker or against the screening."""
-    same_clinic(actor, session)
-    locked = _locked(session)
-    require(session_editable(session=locked, practitioner=practitioner, on=timezone.localdate()))
-    if locked.kind != SessionKind.TENS:
-        raise ValidationError(_("TENS parameters belong to a TENS session."))
-    state = _screening_for(locked.plan)
-    require(
-        rules.electrical_stimulation_allowed(
-            flags=selectors.active_flags(patient=locked.patient), items=state.items, rule="NAL-12"
-        )
+    locked = _locked_for_stimulation(
+        actor, practitioner, session, SessionKind.TENS, _("TENS parameters belong to a TENS session."), rule="NAL-12"
     )
     existing = TensSetting.objects.filter(session=locked).first()
     if existing is not None:
@@ -333,16 +339,13 @@ def tens_save(*, actor: Actor, practitioner: Any, session: Session, setting: Ten
 @transaction.atomic
 def electrode_place(*, actor: Actor, practitioner: Any, session: Session, electrode: TensElectrode) -> TensElectrode:
     """NAL-12: a TENS electrode on the body chart."""
-    same_clinic(actor, session)
-    locked = _locked(session)
-    require(session_editable(session=locked, practitioner=practitioner, on=timezone.localdate()))
-    if locked.kind != SessionKind.TENS:
-        raise ValidationError(_("This is a needle session: place needles, not electrodes."))
-    state = _screening_for(locked.plan)
-    require(
-        rules.electrical_stimulation_allowed(
-            flags=selectors.active_flags(patient=locked.patient), items=state.items, rule="NAL-12"
-        )
+    locked = _locked_for_stimulation(
+        actor,
+        practitioner,
+        session,
+        SessionKind.TENS,
+        _("This is a needle session: place needles, not electrodes."),
+        rule="NAL-12",
     )
     electrodes = TensElectrode.objects.filter(session=locked)
     if electrodes.count() >= MAX_ELECTRODES:
