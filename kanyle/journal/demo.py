@@ -142,12 +142,13 @@ def create_demo_histories(*, clinic: Any, patients: list[Any], physio: Any, doct
                 interventions=sections[3],
                 information=sections[4],
                 plan=sections[5],
-                signed_at=encounter.occurred_at,
             )
+            # Diagnoses first: once a note is signed, PostgreSQL refuses any change to them (LAW-J).
             NoteDiagnosis.objects.bulk_create(
                 NoteDiagnosis(note=note, code=code, position=i)
                 for i, code in enumerate(filter(None, (_code(*c) for c in course["codes"])))
             )
+            Note.objects.filter(pk=note.pk).update(signed_at=encounter.occurred_at)
             if index == 0 and number == 0:
                 Amendment.objects.create(
                     clinic=clinic,

@@ -12,14 +12,17 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
 )
+from django.db.models.functions import Coalesce
 
 from kanyle.journal.models import (
     NOTE_SECTIONS,
@@ -56,9 +59,8 @@ def _note_queryset() -> QuerySet[Note]:
     )
 
 
-def chart_notes(*, clinic: Any, patient: Any, filters: dict) -> QuerySet[Note]:
-    """The timeline, newest first: signed notes for everyone with access, drafts only for their authors."""
-    notes = _note_queryset().filter(clinic=clinic, patient=patient)
+def _timeline_filter(notes: QuerySet[Note], *, clinic: Any, patient: Any, filters: dict) -> QuerySet[Note]:
+    notes = notes.filter(clinic=clinic, patient=patient)
     if filters.get("episode"):
         notes = notes.filter(encounter__episode=filters["episode"])
     if filters.get("practitioner"):
@@ -70,7 +72,64 @@ def chart_notes(*, clinic: Any, patient: Any, filters: dict) -> QuerySet[Note]:
     return notes.order_by("-encounter__occurred_at", "-id")
 
 
-def chart_page(notes: QuerySet[Note], number: Any, per_page: int) -> Page:
+def chart_notes(*, clinic: Any, patient: Any, filters: dict) -> QuerySet[Note]:
+    """The timeline, newest first: signed notes for everyone with access, drafts only for their authors."""
+    return _timeline_filter(_note_queryset(), clinic=clinic, patient=patient, filters=filters)
+
+
+# What the chart needs of each note before it knows whether the rendered note is cached: the cache key
+# (journal/views/timeline.py) and the viewer's actions. Children are counted, not loaded.
+TIMELINE_FIELDS = (
+    "id",
+    "signed_at",
+    "author_id",
+    "co_author_id",
+    "encounter__occurred_at",
+    "encounter__contact_type",
+    "encounter__episode_id",
+    "co_part__signed_at",
+)
+
+
+def _count(model: Any, link: str, outer: str) -> Coalesce:
+    rows = model.objects.filter(**{link: OuterRef(outer)}).order_by().values(link).annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
+
+
+def chart_timeline(*, clinic: Any, patient: Any, filters: dict) -> QuerySet:
+    """The timeline as light rows (dicts, no model objects): the fields of TIMELINE_FIELDS and the number
+    of diagnoses, amendments and attachments of each note; the same notes and order as chart_notes."""
+    return _timeline_filter(Note.objects.all(), clinic=clinic, patient=patient, filters=filters).values(
+        *TIMELINE_FIELDS,
+        diagnosis_count=_count(NoteDiagnosis, "note", "pk"),
+        amendment_count=_count(Amendment, "note", "pk"),
+        attachment_count=_count(Attachment, "encounter", "encounter_id"),
+    )
+
+
+def notes_to_render(
+    *, clinic: Any, ids: list[int], diagnoses: bool, amendments: bool, attachments: bool
+) -> dict[int, Note]:
+    """Full notes for the timeline entries that are not cached, by id; a child relation is prefetched
+    only when one of these notes has any (the body template reads it only then)."""
+    if not ids:
+        return {}
+    lookups: list[Any] = []
+    if diagnoses:
+        lookups.append(Prefetch("note_diagnoses", queryset=NoteDiagnosis.objects.select_related("code")))
+    if amendments:
+        lookups.append(Prefetch("amendments", queryset=Amendment.objects.select_related("author__user")))
+    if attachments:
+        lookups.append(Prefetch("encounter__attachments", queryset=Attachment.objects.order_by("created_at")))
+    notes = (
+        Note.objects.filter(clinic=clinic, pk__in=ids)
+        .select_related("encounter", "encounter__episode", "author__user", "co_author__user", "co_part")
+        .prefetch_related(*lookups)
+    )
+    return {note.pk: note for note in notes}
+
+
+def chart_page(notes: QuerySet, number: Any, per_page: int) -> Page:
     """One page of the timeline in one query: the total for "page n of m" comes from a window count.
 
     Same pages as ``Paginator.get_page`` (a bad or too-high number falls back to it, with its own count).
@@ -86,7 +145,9 @@ def chart_page(notes: QuerySet[Note], number: Any, per_page: int) -> Page:
         bottom = (wanted - 1) * per_page
         rows = list(notes.annotate(timeline_total=Window(Count("pk")))[bottom : bottom + per_page])
         if rows:
-            paginator.count = rows[0].timeline_total  # Paginator.count is a cached property
+            first = rows[0]
+            # Paginator.count is a cached property; rows are model objects or (chart_timeline) dicts.
+            paginator.count = first["timeline_total"] if isinstance(first, dict) else first.timeline_total
             page = paginator.page(wanted)
             page.object_list = rows
             return page
@@ -96,12 +157,9 @@ def chart_page(notes: QuerySet[Note], number: Any, per_page: int) -> Page:
 def chart_staff(*, clinic: Any, patient: Any, user: Any) -> list[Practitioner]:
     """The clinic's practitioners (the chart filter's choices) in one query; the viewer's own row says
     whether they treat the patient (``treats_patient``, the same test as rules.treatment_relation)."""
-    treats = (
-        Q(Exists(Episode.objects.filter(patient=patient, responsible=OuterRef("pk"))))
-        | Q(Exists(Episode.objects.filter(patient=patient, members=OuterRef("pk"))))
-        | Q(Exists(Note.objects.filter(patient=patient, author=OuterRef("pk"))))
-        | Q(Exists(Note.objects.filter(patient=patient, co_author=OuterRef("pk"))))
-    )
+    treats = Q(
+        Exists(Episode.objects.filter(Q(responsible=OuterRef("pk")) | Q(members=OuterRef("pk")), patient=patient))
+    ) | Q(Exists(Note.objects.filter(Q(author=OuterRef("pk")) | Q(co_author=OuterRef("pk")), patient=patient)))
     return list(
         Practitioner.objects.filter(clinic=clinic)
         .select_related("user")

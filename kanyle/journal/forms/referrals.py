@@ -6,7 +6,6 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kanyle.core.uploads import inspect_upload
@@ -17,15 +16,6 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 REFERRER_FIELDS = ("referrer_name", "referrer_hpr", "referrer_practice")
 # The stored name never carries the uploaded file's name, which often holds the patient's name.
 DOCUMENT_NAME = "henvisning.pdf"
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names when the form has one, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class ReferralForm(forms.ModelForm):

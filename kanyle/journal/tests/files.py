@@ -12,9 +12,9 @@ from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-def png_bytes() -> bytes:
+def png_bytes(width: int = 4, height: int = 3) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (4, 3), (200, 30, 30)).save(buffer, format="PNG")
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

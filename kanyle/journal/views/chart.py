@@ -3,7 +3,9 @@
 A fixed number of queries however long the record is (pinned in tests/test_bench_smoke.py):
 the viewer's practitioner row, the treatment relation and the filter's practitioner choices come
 in one query, the page total in the same query as the page, the episodes once for the side
-panel and the filter.
+panel and the filter. The notes come as light rows first; signed notes already rendered are taken
+from the cache (views/timeline.py), the rest loaded in one query (plus one per child relation any
+of them has: diagnoses, amendments, attachments).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from kanyle.audit.services import Actor, audit_record
-from kanyle.clinics.access import capability_required
+from kanyle.clinics.access import capabilities_for, capability_required
 from kanyle.journal import rules, selectors
 from kanyle.journal.forms.notes import ChartFilterForm
 from kanyle.journal.views.common import patient_or_404
+from kanyle.journal.views.timeline import timeline_entries
 
 PAGE_SIZE = 20
 
@@ -38,9 +41,16 @@ def chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     episodes = selectors.chart_episodes(clinic=request.clinic, patient=patient)
     _choices_from(form, episodes=episodes, staff=staff)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    notes = selectors.chart_notes(clinic=request.clinic, patient=patient, filters={**filters, "viewer": practitioner})
-    page = selectors.chart_page(notes, request.GET.get("side"), PAGE_SIZE)
-    page.object_list = [(note, selectors.note_sections(note)) for note in page.object_list]
+    rows = selectors.chart_timeline(clinic=request.clinic, patient=patient, filters={**filters, "viewer": practitioner})
+    page = selectors.chart_page(rows, request.GET.get("side"), PAGE_SIZE)
+    page.object_list = timeline_entries(
+        list(page.object_list),
+        request=request,
+        staff=staff,
+        episodes=episodes,
+        practitioner=practitioner,
+        caps=capabilities_for(request.membership.role),
+    )
     audit_record(
         actor=Actor.from_request(request),
         action="journal.chart.viewed",

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from kanyle.audit.services import Actor, audit_record
 from kanyle.clinics.access import capability_required, clinic_object_or_404
+from kanyle.core.forms import add_service_error
 from kanyle.journal import services
 from kanyle.journal.forms.episodes import EpisodeEditForm, EpisodeForm
-from kanyle.journal.forms.referrals import add_service_error
 from kanyle.journal.models import Episode
 from kanyle.journal.views.common import chart_gate, patient_or_404, practitioner_for
 

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kanyle.audit.services import Actor, audit_record, audit_record_many
 from kanyle.clinics.access import capability_required, clinic_object_or_404
+from kanyle.core.forms import add_service_error
 from kanyle.journal import selectors, services
-from kanyle.journal.forms.referrals import ReferralDecisionForm, ReferralFilterForm, ReferralForm, add_service_error
+from kanyle.journal.forms.referrals import ReferralDecisionForm, ReferralFilterForm, ReferralForm
 from kanyle.journal.models import Referral, ReferralSource, ReferralStatus
 from kanyle.journal.views.common import patient_or_404
 
