@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "kanyle.outcomes",
     "kanyle.scheduling",
     "kanyle.billing",
+    "kanyle.medications",
+    "kanyle.injections",
+    "kanyle.interop",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +187,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+
+# Cache: process-local by default (tests, the demo, SQLite need nothing more); Redis when REDIS_URL is set,
+# which production with several workers should do: the signed notes' rendered HTML (journal/views/timeline.py)
+# and the public booking's rate limit are then shared by all workers.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "kanyle"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
+}
+# How long a signed note's rendered HTML is kept. Its key changes with everything the HTML shows that can
+# change (amendments, attachments, the co-author's signed part, episode title, names, language, the templates'
+# source), so this only bounds memory.
+KANYLE_NOTE_FRAGMENT_SECONDS = int(os.environ.get("KANYLE_NOTE_FRAGMENT_SECONDS", str(7 * 24 * 3600)))
 
 # Sessions: server-side, HttpOnly, never longer than a working day. The clinic's
 # inactivity timeout (default 30 minutes) is enforced by ClinicMiddleware.

@@ -12,6 +12,8 @@ urlpatterns = [
     path("nalebehandling/", include("kanyle.needling.urls")),
     path("kalender/", include("kanyle.scheduling.urls")),
     path("oppgjor/", include("kanyle.billing.urls")),
+    path("injeksjoner/", include("kanyle.injections.urls")),
+    path("legemidler/", include("kanyle.medications.urls")),
 ]
 
 handler400 = "kanyle.core.views.error_400"

@@ -35,6 +35,21 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "can_delegate": frozenset({Role.DOCTOR}),
     # Who accessed a record: the treating clinicians on the patient's page (LAW-J).
     "can_view_patient_access_log": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    # Injection chain (DESIGN.md §4). Roles open the pages; the rules in injections.rules still check the
+    # practitioner's profession, competence and delegation for each step.
+    "can_view_injections": frozenset({Role.PHYSIO, Role.DOCTOR}),
+    "can_examine_ultrasound": frozenset({Role.PHYSIO, Role.DOCTOR}),  # INJ-P1
+    "can_assess_injection": frozenset({Role.DOCTOR}),  # INJ-D1, INJ-D2, INJ-D3, follow-up
+    "can_perform_injection": frozenset({Role.PHYSIO, Role.DOCTOR}),  # INJ-D5: physios under delegation
+    "can_mark_availability": frozenset({Role.DOCTOR}),  # INJ-D6
+    "can_report_to_gp": frozenset({Role.PHYSIO, Role.DOCTOR}),  # INJ-G4
+    "can_view_evidence": frozenset({Role.PHYSIO, Role.DOCTOR, Role.ADMIN}),
+    # Drug handling (LAW-M): the clinic's head (admin) and the doctor keep the catalogue and stock;
+    # clinicians see it; only the doctor and the administrator run a recall search across patients.
+    "can_view_medications": frozenset({Role.PHYSIO, Role.DOCTOR, Role.ADMIN}),
+    "can_manage_medications": frozenset({Role.DOCTOR, Role.ADMIN}),
+    "can_receive_stock": frozenset({Role.PHYSIO, Role.DOCTOR, Role.ADMIN}),
+    "can_recall_search": frozenset({Role.DOCTOR, Role.ADMIN}),
     # Administration.
     "can_manage_clinic": frozenset({Role.ADMIN}),
     "can_manage_staff": frozenset({Role.ADMIN}),

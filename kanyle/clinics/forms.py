@@ -23,6 +23,11 @@ class ClinicProfileForm(forms.ModelForm):
             "session_timeout_minutes",
             "supervision_visit_interval_days",
             "needle_time_limit_minutes",
+            "injection_observation_minutes",
+            "injection_followup_weeks_min",
+            "injection_followup_weeks_max",
+            "injection_site_limit_per_year",
+            "accepts_self_referrals_for_injection",
         ]
         widgets = {"organisation_model": forms.RadioSelect}
 
@@ -30,6 +35,15 @@ class ClinicProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("name", "street_address", "city"):
             self.fields[name].validators.append(validate_plain_text)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        low, high = data.get("injection_followup_weeks_min"), data.get("injection_followup_weeks_max")
+        if low is not None and high is not None and high < low:
+            self.add_error(
+                "injection_followup_weeks_max", _("The follow-up must be due by a week at or after its first week.")
+            )
+        return data
 
     def clean_org_number(self) -> str:
         return self.cleaned_data["org_number"].replace(" ", "")

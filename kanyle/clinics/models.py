@@ -53,6 +53,30 @@ class Clinic(models.Model):
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
+    # Injection work (FACTS.md: no Norwegian figure for the observation period, so it is a setting).
+    injection_observation_minutes = models.PositiveSmallIntegerField(
+        _("observation after an injection (minutes)"),
+        default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+    )
+    injection_followup_weeks_min = models.PositiveSmallIntegerField(
+        _("doctor's follow-up after an injection, from (weeks)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+    )
+    injection_followup_weeks_max = models.PositiveSmallIntegerField(
+        _("doctor's follow-up after an injection, by (weeks)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+    )
+    injection_site_limit_per_year = models.PositiveSmallIntegerField(
+        _("warn above this many injections in one site per 12 months"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    accepts_self_referrals_for_injection = models.BooleanField(
+        _("accept self-referrals for injection treatment"), default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,6 +87,10 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(session_timeout_minutes__gte=5, session_timeout_minutes__lte=240),
                 name="clinic_session_timeout_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(injection_followup_weeks_max__gte=models.F("injection_followup_weeks_min")),
+                name="clinic_followup_window_valid",
             ),
         ]
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kanyle.clinics.access import clinic_member_required, has_capability, public
+from kanyle.injections import selectors as injection_selectors
 from kanyle.journal import selectors as journal_selectors
 from kanyle.staff import selectors as staff_selectors
 from kanyle.staff.models import Practitioner
@@ -29,6 +30,15 @@ def home(request: HttpRequest) -> HttpResponse:
         context["episodes"] = list(
             journal_selectors.open_episodes_for(clinic=request.clinic, practitioner=practitioner)[:20]
         )
+    if practitioner is not None and has_capability(role, "can_view_injections"):
+        context["injection_work"] = injection_selectors.worklist_for(clinic=request.clinic, practitioner=practitioner)
+        context["observations"] = injection_selectors.observations_running(
+            clinic=request.clinic, practitioner=practitioner
+        )
+        if practitioner.profession == "doctor":
+            context["followups"] = injection_selectors.followups_due(
+                clinic=request.clinic, doctor=practitioner, on=today
+            )
     if has_capability(role, "can_manage_referrals"):
         context["new_referrals"] = journal_selectors.new_referral_count(clinic=request.clinic)
     return render(request, "core/home.html", context)

@@ -68,8 +68,14 @@ def _is_exclusion_violation(error: IntegrityError) -> bool:
     return getattr(cause, "sqlstate", None) == "23P01" or ("no_" in str(error) and "overlap" in str(error))
 
 
+# What full_clean() leaves to others here: the related rows are instances the caller resolved within the clinic
+# (_same_clinic), and the check constraints are the database's, the one a booking could break (end after start)
+# being rules.slot_valid's. Otherwise Django asks the database once per foreign key and per check: 9 queries.
+_RELATIONS = tuple(f.name for f in Appointment._meta.concrete_fields if f.is_relation)
+
+
 def _save(appointment: Appointment) -> None:
-    appointment.full_clean()
+    appointment.full_clean(exclude=_RELATIONS, validate_constraints=False)
     _refuse_overlap(appointment)
     try:
         with transaction.atomic():

@@ -57,7 +57,8 @@ def insurance_status(cover: InsuranceCover, on: datetime.date) -> str:
 
 def credential_valid(practitioner: Practitioner, kind: str, on: datetime.date) -> Decision:
     """NAL-2 / INJ-P1 / INJ-P2: a verified credential of this kind, in force on the date."""
-    credentials: Iterable[Credential] = practitioner.credentials.filter(kind=kind)
+    # .all() so that a caller's prefetch_related("credentials") is used (the readiness gate asks several kinds).
+    credentials: Iterable[Credential] = [c for c in practitioner.credentials.all() if c.kind == kind]
     if any(credential_status(c, on) in ("valid", "expiring") for c in credentials):
         return Decision.allow()
     label = CredentialKind(kind).label

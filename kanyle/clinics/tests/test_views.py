@@ -84,6 +84,10 @@ def _profile_data(clinic: Clinic, **changes) -> dict:
         "session_timeout_minutes": 20,
         "supervision_visit_interval_days": 90,
         "needle_time_limit_minutes": 20,
+        "injection_observation_minutes": 20,
+        "injection_followup_weeks_min": 4,
+        "injection_followup_weeks_max": 6,
+        "injection_site_limit_per_year": 3,
     }
     data.update(changes)
     return data
@@ -135,3 +139,17 @@ def test_org_number_must_be_unique(client_as, admin, clinic_b):
     response = client_as(admin).post(PROFILE, _profile_data(admin.clinic, org_number=clinic_b.org_number))
     assert response.status_code == 400
     assert Clinic.objects.get(pk=admin.clinic.pk).org_number != clinic_b.org_number
+
+
+def test_inj_d2_admin_sets_observation_and_follow_up_window_and_a_reversed_window_is_refused(client_as, admin):
+    client = client_as(admin)
+    data = _profile_data(admin.clinic, injection_observation_minutes=30, injection_followup_weeks_min=3)
+    assert client.post(PROFILE, data).status_code == 302
+    clinic = Clinic.objects.get(pk=admin.clinic.pk)
+    assert (clinic.injection_observation_minutes, clinic.injection_followup_weeks_min) == (30, 3)
+
+    response = client.post(PROFILE, _profile_data(admin.clinic, injection_followup_weeks_min=8))
+
+    assert response.status_code == 400
+    assert escape(_("The follow-up must be due by a week at or after its first week.")) in response.content.decode()
+    assert Clinic.objects.get(pk=admin.clinic.pk).injection_followup_weeks_min == 3

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
@@ -38,15 +37,6 @@ def session_or_404(request: HttpRequest, pk: Any) -> Session:
         return selectors.session_detail(clinic=request.clinic, pk=pk)
     except (Session.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def add_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names when the form has it, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def course_url(episode_id: int) -> str:

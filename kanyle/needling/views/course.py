@@ -13,12 +13,12 @@ from django.views.decorators.http import require_http_methods
 
 from kanyle.audit.services import Actor, audit_record
 from kanyle.clinics.access import capability_required
+from kanyle.core.forms import add_service_error as add_error
 from kanyle.needling import rules, selectors
 from kanyle.needling.forms import AssessmentForm, CourseEndForm, DecisionForm, PlanForm, ScreeningForm
 from kanyle.needling.models import PlanGoal, SessionKind
 from kanyle.needling.services import plans as services
 from kanyle.needling.views.common import (
-    add_error,
     chart_gate,
     course_url,
     episode_or_404,

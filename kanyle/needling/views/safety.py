@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kanyle.audit.services import Actor, audit_record_many
 from kanyle.clinics.access import capability_required, clinic_object_or_404
+from kanyle.core.forms import add_service_error as add_error
 from kanyle.needling import selectors
 from kanyle.needling.forms import FollowUpDoneForm, LoanForm, LoanReturnForm, SideEffectForm
 from kanyle.needling.models import FollowUp, TensLoan
 from kanyle.needling.services import safety as services
 from kanyle.needling.views.common import (
-    add_error,
     chart_gate,
     course_url,
     plan_or_404,

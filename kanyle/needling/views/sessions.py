@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kanyle.audit.services import Actor, audit_record
 from kanyle.clinics.access import capability_required
+from kanyle.core.forms import add_service_error as add_error
 from kanyle.needling import bodychart, rules, selectors
 from kanyle.needling.forms import (
     ChannelForm,
@@ -44,7 +45,6 @@ from kanyle.needling.models import (
 )
 from kanyle.needling.services import sessions as services
 from kanyle.needling.views.common import (
-    add_error,
     chart_gate,
     course_url,
     plan_or_404,

@@ -84,13 +84,52 @@ def needle_sessions_by_practitioner(*, clinic: Any, start: datetime.date, end: d
 def injection_procedures_by_practitioner(
     *, clinic: Any, start: datetime.date, end: datetime.date
 ) -> dict[int, int] | None:
-    """Hook for the injection module: injection procedures per performing practitioner id in the period."""
-    return None
+    """Hook for the injection module: injection procedures per performing practitioner id in the period.
+
+    Counts completed procedures (injections and aspirations) by the day they started, Oslo time (one query).
+    """
+    from kanyle.injections.models import Procedure, ProcedureStatus
+
+    tz = timezone.get_default_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    until = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    rows = (
+        Procedure.objects.filter(
+            clinic=clinic, status=ProcedureStatus.COMPLETED, started_at__gte=since, started_at__lt=until
+        )
+        .values_list("performer_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def injection_followups_overdue(*, clinic: Any, at: datetime.datetime) -> list[AttentionItem]:
-    """Hook for the injection module: follow-ups past their date (INJ-D2), as dashboard lines."""
-    return []
+    """Hook for the injection module: follow-ups past their date (INJ-D2), as dashboard lines.
+
+    A follow-up is overdue when it is not completed and its last day (due_by) is before today; episodes
+    that ended otherwise (declined, withdrawn) are left out. No patient is named (the administrator and
+    the e-mail digest read this); the line links to the doctor's follow-up form (one query).
+    """
+    from kanyle.injections.models import FINAL, FollowUp
+
+    on = _local(at)
+    overdue = (
+        FollowUp.objects.filter(clinic=clinic, completed_at__isnull=True, due_by__lt=on)
+        .exclude(episode__status__in=[s.value for s in FINAL])
+        .select_related("doctor__user")
+        .order_by("due_by", "id")
+    )
+    return [
+        AttentionItem(
+            _("A follow-up after injection by %(doctor)s was due by %(date)s.")
+            % {"doctor": followup.doctor.user.display_name, "date": _day(followup.due_by)},
+            "danger",
+            _url("injections:followup-complete", followup.pk),
+            "INJ-D2",
+        )
+        for followup in overdue
+    ]
 
 
 # Equipment --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kanyle.audit.services import Actor
 from kanyle.clinics.access import capability_required, clinic_object_or_404, has_capability
+from kanyle.core.forms import add_service_error
 from kanyle.quality import rules
 from kanyle.quality.forms.documents import ProcedureForm, ProcedureVersionForm, ReadConfirmForm
 from kanyle.quality.markdown import render_markdown
@@ -27,15 +28,6 @@ DEFAULT_REVIEW_DAYS = 365
 
 def form_status(form: BaseForm) -> int:
     return 400 if form.errors else 200
-
-
-def add_service_error(form: BaseForm, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _may_manage(request: HttpRequest) -> bool:

@@ -92,7 +92,11 @@ def calendar(request: HttpRequest) -> HttpResponse:
     for a in selectors.calendar_appointments(clinic=clinic, start=start, end=end, practitioner=practitioner, room=room):
         i = column(a.starts_at, a.practitioner_id)
         if i is not None:
-            items.append({"a": a, **_place(i, a.starts_at, a.ends_at)})
+            # The link and the start time made here rather than by {% url %} and |time per item: a full week is
+            # about 60 appointments and the template's per-item work is most of the page's CPU (docs/performance.md).
+            href = reverse("scheduling:appointment", args=[a.pk])
+            at = timezone.localtime(a.starts_at).strftime("%H:%M")
+            items.append({"a": a, "href": href, "at": at, **_place(i, a.starts_at, a.ends_at)})
     sessions = []
     for s in selectors.calendar_sessions(clinic=clinic, start=start, end=end, practitioner=practitioner, room=room):
         for person_id in (s.physio_id, s.doctor_id) if by_person else (None,):

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kanyle.accounts.models import User
 from kanyle.billing.demo import create_demo_billing
 from kanyle.clinics.models import Clinic, Membership, OrganisationModel, Role
+from kanyle.injections.demo import create_demo_injections
 from kanyle.journal.demo import create_demo_histories
 from kanyle.needling.demo import create_demo_needling
 from kanyle.patients import national_id
@@ -192,6 +193,14 @@ class Command(BaseCommand):
             clinic=fjordbyen,
             physio=Practitioner.objects.get(clinic=fjordbyen, user__username="fysio"),
             patient=Patient.objects.filter(clinic=fjordbyen).exclude(risk_flags__kind="pacemaker").order_by("id")[12],
+        )
+        create_demo_injections(
+            clinic=fjordbyen,
+            doctor=Practitioner.objects.get(clinic=fjordbyen, user__username="lege"),
+            physio=Practitioner.objects.get(clinic=fjordbyen, user__username="fysio"),
+            # Patients without risk flags, past the ones the other demo parts use.
+            patients=list(Patient.objects.filter(clinic=fjordbyen, risk_flags__isnull=True).order_by("id")[14:24]),
+            admin_user=users["admin"],
         )
         create_demo_billing(clinic=fjordbyen, admin_user=users["admin"])
         create_demo_schedule(
