@@ -19,6 +19,7 @@ Results: docs/performance.json and docs/performance.md (``--smoke``: var/bench-s
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import json
 import os
@@ -34,15 +35,19 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import psycopg
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core import signals
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,11 +61,7 @@ from kanyle.staff.models import Practitioner
 
 BASE_DIR = Path(settings.BASE_DIR)
 CSRF_TOKEN = "benchcsrf" + "0" * 23  # a well-formed CSRF secret the client sends as cookie and form field
-NOT_BUILT = {
-    "calendar_week": "Calendar week view (issue 7)",
-    "readiness_gate": "Injection readiness gate (issue 5)",
-    "book_appointment": "Book appointment (issue 7)",
-}
+NOT_BUILT: dict[str, str] = {}  # key → title of a page in the issue's list that does not exist yet
 TARGETS_MS = {
     "search_name": 50,
     "search_national_id": 50,
@@ -68,6 +69,9 @@ TARGETS_MS = {
     "timeline_page_2": 100,
     "audit_by_patient": 100,
     "sign_note": 100,
+    "calendar_week": 100,
+    "readiness_gate": 100,
+    "book_appointment": 100,
 }
 
 
@@ -79,7 +83,6 @@ class Page:
     persona: str  # "clinician" or "admin"
     path: str = ""
     write: bool = False
-    paths: list[str] = field(default_factory=list)  # writes: one fresh target per request
 
 
 @dataclass
@@ -92,6 +95,48 @@ class BenchContext:
     clinician_membership: Membership
     cookies: dict[str, str]
     search_term: str
+    gate_order_id: int | None = None  # a signed drug order waiting at the readiness gate, the clinician's
+    booking_type_id: int | None = None
+    free_slots: list[datetime.datetime] = field(default_factory=list)  # the clinician's, for book-appointment
+
+    def next_slots(self, count: int) -> list[datetime.datetime]:
+        """Free 30-minute slots in the clinician's calendar, each used once (the write needs a fresh one)."""
+        while len(self.free_slots) < count:
+            last = self.free_slots[-1] if self.free_slots else _first_free_slot(self)
+            self.free_slots.extend(_slots_after(last, 200))
+        taken, self.free_slots = self.free_slots[:count], self.free_slots[count:]
+        return taken
+
+
+def _first_free_slot(ctx: BenchContext) -> datetime.datetime:
+    """08:00 on the first weekday after every appointment the clinician has (so runs never collide)."""
+    from kanyle.scheduling.models import Appointment
+
+    latest = (
+        Appointment.objects.filter(practitioner=ctx.clinician).order_by("-ends_at").values_list("ends_at", flat=True)
+    ).first()
+    tz = ZoneInfo(settings.TIME_ZONE)
+    day = max(timezone.localdate(), timezone.localtime(latest, tz).date() if latest else timezone.localdate())
+    day += datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(8, 0), tz) - datetime.timedelta(minutes=30)
+
+
+def _slots_after(moment: datetime.datetime, count: int) -> list[datetime.datetime]:
+    """The next ``count`` weekday slots 08:00–15:30 after ``moment`` (local time)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    out, current = [], moment.astimezone(tz)
+    while len(out) < count:
+        current += datetime.timedelta(minutes=30)
+        if current.hour >= 16:
+            current = datetime.datetime.combine(current.date() + datetime.timedelta(days=1), datetime.time(8, 0), tz)
+        if current.hour < 8:
+            current = datetime.datetime.combine(current.date(), datetime.time(8, 0), tz)
+        if current.weekday() >= 5:
+            continue
+        out.append(current)
+    return out
 
 
 def _session_for(membership: Membership) -> str:
@@ -125,14 +170,39 @@ def prepare(clinic_slug: str = "load-c001") -> BenchContext:
     admin_membership = Membership.objects.select_related("user", "clinic").get(
         clinic=clinic, user__username=f"{clinic_slug}-admin", role=Role.ADMIN
     )
+    reception_membership = Membership.objects.select_related("user", "clinic").get(
+        clinic=clinic, user__username=f"{clinic_slug}-resepsjon", role=Role.RECEPTION
+    )
     episode = Episode.objects.filter(clinic=clinic, responsible=clinician).exclude(patient=heavy).order_by("id").first()
     sign_patient = episode.patient if episode else heavy
     cookies = {
         "clinician": _session_for(clinician_membership),
         "admin": _session_for(admin_membership),
+        "reception": _session_for(reception_membership),
     }
     # A name fragment that matches a realistic share of the clinic (as a receptionist types it).
-    return BenchContext(clinic, heavy, sign_patient, clinician, admin_membership, clinician_membership, cookies, "haug")
+    ctx = BenchContext(clinic, heavy, sign_patient, clinician, admin_membership, clinician_membership, cookies, "haug")
+    ctx.gate_order_id, ctx.booking_type_id = _gate_order(clinic, clinician), _booking_type(clinic)
+    return ctx
+
+
+def _gate_order(clinic: Clinic, clinician: Practitioner) -> int | None:
+    """A signed order of an episode the clinician is in, not yet performed (generator's second phase)."""
+    from kanyle.injections.models import DrugOrder, Status
+
+    order = (
+        DrugOrder.objects.filter(clinic=clinic, episode__physio=clinician, episode__status=Status.ORDERED)
+        .order_by("id")
+        .first()
+    )
+    return order.pk if order else None
+
+
+def _booking_type(clinic: Clinic) -> int | None:
+    from kanyle.scheduling.models import AppointmentType, ServiceKind
+
+    kind = AppointmentType.objects.filter(clinic=clinic, kind=ServiceKind.FOLLOW_UP, is_active=True).first()
+    return kind.pk if kind else None
 
 
 def make_drafts(ctx: BenchContext, count: int) -> list[int]:
@@ -166,8 +236,47 @@ def make_drafts(ctx: BenchContext, count: int) -> list[int]:
     return [note.pk for note in notes]
 
 
+def write_requests(ctx: BenchContext, page: Page, count: int) -> list[tuple[str, dict[str, str]]]:
+    """Fresh (path, form data) pairs for a write: a new draft to sign, a free slot to book."""
+    if page.key == "sign_note":
+        return [(f"/journal/notat/{pk}/signer/", {}) for pk in make_drafts(ctx, count)]
+    if page.key == "book_appointment":
+        return [
+            (
+                page.path,
+                {
+                    "patient_id": ctx.sign_patient.national_id,
+                    "appointment_type": str(ctx.booking_type_id),
+                    "practitioner": str(ctx.clinician.pk),
+                    "room": "",
+                    "date": slot.date().isoformat(),
+                    "time": slot.strftime("%H:%M"),
+                    "note": "",
+                },
+            )
+            for slot in ctx.next_slots(count)
+        ]
+    raise CommandError(f"No requests for the write {page.key}")
+
+
 def pages(ctx: BenchContext) -> list[Page]:
     heavy = ctx.heavy.pk
+    extra = []
+    extra.append(Page("calendar_week", "Calendar week view (clinician's own week)", "GET", "clinician", "/kalender/"))
+    if ctx.gate_order_id:
+        gate = reverse("injections:gate", kwargs={"pk": ctx.gate_order_id})
+        extra.append(Page("readiness_gate", "Injection readiness gate (signed order)", "GET", "clinician", gate))
+    if ctx.booking_type_id:
+        extra.append(
+            Page(
+                "book_appointment",
+                "Book an appointment (write, free slot each time)",
+                "POST",
+                "reception",
+                reverse("scheduling:appointment-create"),
+                write=True,
+            )
+        )
     return [
         Page("search_name", "Patient search by name fragment", "GET", "clinician", f"/pasienter/?q={ctx.search_term}"),
         Page(
@@ -181,6 +290,7 @@ def pages(ctx: BenchContext) -> list[Page]:
         Page("timeline_page_2", "Journal timeline, page 2", "GET", "clinician", f"/journal/pasient/{heavy}/?side=2"),
         Page("audit_by_patient", "Audit log filtered by patient", "GET", "admin", f"/revisjon/?patient={heavy}"),
         Page("sign_note", "Sign a note (write, with its audit row)", "POST", "clinician", write=True),
+        *extra,
     ]
 
 
@@ -234,7 +344,7 @@ def _is_transaction_control(sql: str) -> bool:
     )
 
 
-def capture(ctx: BenchContext, page: Page, path: str | None = None) -> tuple[int, list[str]]:
+def capture(ctx: BenchContext, page: Page, path: str | None = None, data: dict | None = None) -> tuple[int, list[str]]:
     """Run the page once in-process, as a request runs in production (autocommit); (status, its SQL)."""
     client = _client(ctx, page.persona)
     target = path or page.path
@@ -242,7 +352,7 @@ def capture(ctx: BenchContext, page: Page, path: str | None = None) -> tuple[int
     outer = transaction.atomic() if page.write else nullcontext()
     with _no_connection_recycling(), outer, CaptureQueriesContext(connection) as queries:
         if page.method == "POST":
-            response = client.post(target, {"csrfmiddlewaretoken": CSRF_TOKEN})
+            response = client.post(target, {**(data or {}), "csrfmiddlewaretoken": CSRF_TOKEN})
         else:
             response = client.get(target)
         if page.write:
@@ -298,6 +408,8 @@ def production_env(*, audit_off: bool) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "0",  # TLS ends in front of gunicorn; the client says so with X-Forwarded-Proto
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
     }
+    if _redis_url():  # the production cache; the chart's signed notes are shared by the workers
+        env["REDIS_URL"] = _redis_url()
     env.pop("KANYLE_BENCH", None)
     env.pop("KANYLE_BENCH_DISABLE_AUDIT", None)
     if audit_off:
@@ -306,6 +418,20 @@ def production_env(*, audit_off: bool) -> dict[str, str]:
     return env
 
 
+def _redis_url() -> str:
+    """REDIS_URL, or the local Redis (database 1) when one answers; empty when there is none."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    if not _REDIS:
+        try:
+            with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+                _REDIS.append("redis://127.0.0.1:6379/1")
+        except OSError:
+            _REDIS.append("")
+    return _REDIS[0]
+
+
+_REDIS: list[str] = []
 _SERVER_PIDS: dict[int, int] = {}
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -390,16 +516,18 @@ def _headers(ctx: BenchContext, persona: str, port: int) -> dict[str, str]:
     }
 
 
-def latency_samples(ctx: BenchContext, page: Page, port: int, targets: list[str], warmup: int) -> tuple[list, int]:
+def latency_samples(
+    ctx: BenchContext, page: Page, port: int, targets: list[tuple[str, dict]], warmup: int
+) -> tuple[list, int]:
     """Timed requests on one keep-alive connection: (milliseconds after the warm-up, errors)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = _headers(ctx, page.persona, port)
     ok_status = {302} if page.write else {200}
     times, errors = [], 0
-    for i, target in enumerate(targets):
+    for i, (target, data) in enumerate(targets):
         started = time.perf_counter()
         if page.method == "POST":
-            body = urlencode({"csrfmiddlewaretoken": CSRF_TOKEN})
+            body = urlencode({**data, "csrfmiddlewaretoken": CSRF_TOKEN})
             conn.request(
                 "POST", target, body=body, headers={**headers, "Content-Type": "application/x-www-form-urlencoded"}
             )
@@ -423,15 +551,15 @@ def latency_on_off(ctx: BenchContext, page: Page, ports: dict[str, int], request
     samples: dict[str, list[float]] = {"audit_on": [], "audit_off": []}
     errors = dict.fromkeys(samples, 0)
     if page.write:
-        drafts = iter(make_drafts(ctx, per_block * blocks * 2))
+        writes = iter(write_requests(ctx, page, per_block * blocks * 2))
     for block in range(blocks):
         for mode, port in ports.items():
             if page.write:
-                targets = [f"/journal/notat/{next(drafts)}/signer/" for _ in range(per_block)]
+                targets = [next(writes) for _ in range(per_block)]
                 skip = 0
             else:
                 skip = warmup if block == 0 else 2
-                targets = [page.path] * (per_block + skip)
+                targets = [(page.path, {})] * (per_block + skip)
             times, errs = latency_samples(ctx, page, port, targets, skip)
             samples[mode] += times
             errors[mode] += errs
@@ -539,23 +667,40 @@ def _generator_run(seconds: float | None) -> dict | None:
     if RUNS_TABLE not in connection.introspection.table_names():
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT record FROM {RUNS_TABLE} ORDER BY id DESC LIMIT 1")  # noqa: S608
-        row = cursor.fetchone()
-    return json.loads(row[0]) if row else None
+        cursor.execute(f"SELECT record FROM {RUNS_TABLE} ORDER BY id")  # noqa: S608
+        runs = [json.loads(row[0]) for row in cursor.fetchall()]
+    if not runs:
+        return None
+    # The data set may have been built in several runs (resumed, or the second phase added later): all count.
+    last = dict(runs[-1])
+    last["runs"] = len(runs)
+    last["seconds"] = round(sum(run["seconds"] for run in runs), 1)
+    last["run_seconds"] = [run["seconds"] for run in runs]
+    return last
 
 
 def load_queries(ctx: BenchContext) -> dict[str, dict]:
-    """Status, queries per request and the captured SQL for every page (in-process)."""
+    """Status, queries per request and the captured SQL for every page (in-process).
+
+    ``queries`` is the worst case, with nothing cached (the process-local cache is emptied first: the
+    chart renders every note); ``queries_cached`` and ``sql`` are the same page again, as it runs in
+    steady state (the chart's signed notes come from the cache). A write runs once, on a fresh target.
+    """
     result = {}
     for page in pages(ctx):
+        if isinstance(caches["default"], LocMemCache):  # never empty a shared cache from here
+            caches["default"].clear()
         if page.write:
-            draft = make_drafts(ctx, 1)[0]
-            status, sql = capture(ctx, page, f"/journal/notat/{draft}/signer/")
+            [(path, data)] = write_requests(ctx, page, 1)
+            status, sql = capture(ctx, page, path, data)
             ok = status == 302
+            again = sql
         else:
             status, sql = capture(ctx, page)
             ok = status == 200
-        result[page.key] = {"status": status, "ok": ok, "queries": len(sql), "sql": sql}
+            again_status, again = capture(ctx, page)
+            ok = ok and again_status == 200
+        result[page.key] = {"status": status, "ok": ok, "queries": len(sql), "queries_cached": len(again), "sql": again}
     return result
 
 
@@ -601,7 +746,8 @@ class Command(BaseCommand):
                 k: opts[k] for k in ("requests", "warmup", "concurrency", "duration", "workers", "floor_repeats")
             },
             "generator": _generator_run(opts["generator_seconds"]),
-            "server": f"gunicorn {opts['workers']} sync workers, KANYLE_ENV=production, DEBUG off",
+            "server": f"gunicorn {opts['workers']} sync workers, KANYLE_ENV=production, DEBUG off, cache: "
+            + (f"Redis ({_redis_url()})" if _redis_url() else "process-local (no Redis reachable)"),
             "pages": {},
             "not_built": NOT_BUILT,
         }
@@ -615,9 +761,12 @@ class Command(BaseCommand):
                 "path": page.path or "/journal/notat/<fresh draft>/signer/",
                 "status_ok": info["ok"],
                 "queries": info["queries"],
+                "queries_cached": info["queries_cached"],
                 "sql_floor": sql_floor(info["sql"], opts["floor_repeats"]),
             }
-            self.stdout.write(f"  {page.key}: {info['status']}, {info['queries']} queries")
+            self.stdout.write(
+                f"  {page.key}: {info['status']}, {info['queries']} queries ({info['queries_cached']} cached)"
+            )
         self.stdout.write("Single-user latency, access log on and off (interleaved) …")
         with (
             gunicorn(opts["workers"], audit_off=False, log=log) as port_on,
@@ -660,6 +809,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Wrote {out_json} and {md}"))
 
 
+def _queries(entry: dict) -> str:
+    cached = entry.get("queries_cached")
+    return (
+        f"{entry['queries']} ({cached} cached)"
+        if cached is not None and cached != entry["queries"]
+        else str(entry["queries"])
+    )
+
+
 def _fmt(value, unit: str = "") -> str:
     return "–" if value is None else f"{value}{unit}"
 
@@ -695,7 +853,11 @@ def target_lines(report: dict) -> list[str]:
     for e in pages.values():
         out.append(f"- {e['title']}, audit cost on p95 ≤ 10 %: {_verdict(e['audit_cost_p95_pct'], 10, ' %')}.")
     worst = max(e["queries"] for e in pages.values())
-    out.append(f"- Queries per page fixed and ≤ 15: {_verdict(worst, 15, '')} (pinned in tests/test_bench_smoke.py).")
+    over = ", ".join(f"{e['title']} {e['queries']}" for e in pages.values() if e["queries"] > 15)
+    out.append(
+        f"- Queries per page fixed and ≤ 15: {_verdict(worst, 15, '')}{f' ({over})' if over else ''}; fixed counts "
+        "are pinned in tests/test_bench_smoke.py."
+    )
     errors = sum(
         e["latency_audit_on"].get("errors", 0) + (e.get("throughput") or {}).get("errors", 0) for e in pages.values()
     )
@@ -707,6 +869,8 @@ def _generator_text(run: dict | None) -> str:
     if not run:
         return "wall time not recorded"
     text = f"{run['seconds']} s wall time"
+    if run.get("runs", 1) > 1:
+        text += f" in {run['runs']} runs ({' + '.join(f'{x} s' for x in run['run_seconds'])})"
     if run.get("patients"):
         text += f" for --patients {run['patients']} ({run.get('jobs', '?')} jobs"
         if run.get("clinics_already_loaded"):
@@ -735,6 +899,8 @@ def render_markdown(report: dict) -> str:
         f"{d.get('notes')} journal notes, {d.get('episodes')} episodes, {d.get('audit_rows')} audit rows "
         "(row counts as estimated by PostgreSQL's statistics).",
         f"- Generator: {_generator_text(report.get('generator'))}.",
+        '- Queries: per request with nothing cached; "cached" is the same page again, as the steady state runs '
+        "it (the chart's signed notes from the cache); the SQL floor replays the steady-state queries.",
         f"- Single-user latency: {s['requests']} requests per page after {s['warmup']} warm-up, one keep-alive "
         f"connection. Throughput: wrk, {s['concurrency']} connections, {s['duration']} s per page. SQL floor: the "
         f"page's captured queries replayed {s['floor_repeats']} times with psycopg (rolled back).",
@@ -748,10 +914,13 @@ def render_markdown(report: dict) -> str:
     for key, e in report["pages"].items():
         lat, off = e["latency_audit_on"], e["latency_audit_off"]
         tp = e.get("throughput") or {}
-        rps = f"{tp['rps']}" + (f" ({tp['errors']} errors)" if tp.get("errors") else "") if tp else "n/a (write)"
+        if tp and "rps" not in tp:
+            rps = tp.get("error", "not measured")
+        else:
+            rps = f"{tp['rps']}" + (f" ({tp['errors']} errors)" if tp.get("errors") else "") if tp else "n/a (write)"
         errors = f" ({lat['errors']} errors)" if lat.get("errors") else ""
         lines.append(
-            f"| {e['title']} | {e['queries']} | {lat['p50_ms']}{errors} | {lat['p95_ms']} | {lat['p99_ms']} "
+            f"| {e['title']} | {_queries(e)} | {lat['p50_ms']}{errors} | {lat['p95_ms']} | {lat['p99_ms']} "
             f"| ≤ {TARGETS_MS.get(key, 100)} | {_fmt(e['sql_floor'].get('p50_ms'))} | {_fmt(e['page_over_sql_p50'])} "
             f"| {rps} | {off['p95_ms']} | {_fmt(e['audit_cost_p95_pct'], ' %')} |"
         )

@@ -21,8 +21,9 @@ with ``executemany``.
 
 Resumable: each clinic is loaded in one transaction that also writes its row in
 ``kanyle_loadgen_progress``; a run that stops half-way rolls that clinic back, and the next run
-skips the clinics already done. Tables of later issues (appointments, needle sessions, injection
-episodes) plug in as further ``_rows_*`` generators in ``_load_clinic``.
+skips the clinics already done. A second phase per clinic (``_loadgen_extras``: appointments by COPY,
+injection chains through the injection builders) has its own progress table, so a data set made
+before that phase existed is completed by running the command again.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from stdnum.no import orgnr
 
 from kanyle.accounts.models import User
 from kanyle.clinics.models import Clinic, Membership, Role
+from kanyle.core.management.commands import _loadgen_extras as extras
 from kanyle.journal.models import DiagnosisCode
 from kanyle.patients import national_id
 from kanyle.staff.models import Practitioner, Profession
@@ -308,6 +310,7 @@ COPY_TABLES = {
         "co_author_id signed_at created_at updated_at"
     ),
     "journal_notediagnosis": "note_id code_id position",
+    "scheduling_appointment": extras.APPOINTMENT_COLUMNS,
     "audit_auditevent": (
         "created_at clinic_id user_id username user_display role patient_id action object_type object_id detail "
         "reason ip_address flagged"
@@ -717,6 +720,39 @@ def _run_clinic(args) -> tuple[str, dict[str, int], float]:
     return plan.slug, written, seconds
 
 
+def _run_extras(args) -> tuple[str, dict[str, int], float]:
+    """The clinic's second phase (appointments, injection chains; see _loadgen_extras) in one transaction."""
+    plan, share, now = args
+    started = time.monotonic()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                try:
+                    with transaction.atomic():
+                        cursor.execute("SET LOCAL session_replication_role = replica")
+                except Exception:  # not a superuser: load with the per-row checks on
+                    logging.getLogger(__name__).info("Loading with per-row checks (not a superuser).")
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM patients_patient WHERE clinic_id = %s ORDER BY id", [plan.clinic_id])
+            patient_ids = [r[0] for r in cursor.fetchall()]
+        rows = extras.appointment_rows(
+            plan, patient_ids=patient_ids, type_ids=extras.appointment_types(plan.clinic_id), now=now, first_id=0
+        )
+        first = _reserve_ids(extras.APPOINTMENT_TABLE, len(rows))
+        sink = Sink(extras.APPOINTMENT_TABLE)
+        sink.write((str(first + int(row[0])), *row[1:]) for row in rows)
+        chains = extras.injection_chains(plan, patient_ids=patient_ids, share=share)
+        seconds = time.monotonic() - started
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {extras.EXTRAS_TABLE} (clinic_slug, appointments, injection_episodes, seconds, done_at) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s)",
+                [plan.slug, sink.rows, chains, seconds, timezone.now().isoformat()],
+            )
+    return plan.slug, {"appointments": sink.rows, "injection_episodes": chains}, seconds
+
+
 def _worker_init() -> None:
     # Each process opens its own connection (the parent's was closed before the fork).
     connections.close_all()
@@ -733,6 +769,9 @@ class Command(BaseCommand):
         parser.add_argument("--heavy-notes", type=int, default=500, help="notes of each clinic's first patient")
         parser.add_argument("--jobs", type=int, default=2, help="clinics loaded in parallel (PostgreSQL)")
         parser.add_argument("--seed", type=int, default=20261123)
+        parser.add_argument(
+            "--injection-share", type=float, default=0.002, help="share of patients with an injection chain"
+        )
 
     def handle(self, *args, **opts):
         if opts["patients"] < opts["clinics"]:
@@ -743,21 +782,22 @@ class Command(BaseCommand):
         now = timezone.now().replace(microsecond=0)
         _ensure_progress_table()
         _ensure_runs_table()
+        extras.ensure_extras_table()
         setup = setup_clinics(opts["clinics"], opts["practitioners"])
-        done = _done_clinics()
+        done, done_extras = _done_clinics(), extras.done_extras()
         per_clinic, rest = divmod(opts["patients"], opts["clinics"])
-        plans = []
+        every = []
         for index, (clinic, staff, reception) in enumerate(setup):
             patients = per_clinic + (1 if index < rest else 0)
-            if clinic.slug in done:
-                continue
             notes = round(patients * opts["notes_per_patient"])
-            plans.append(
+            every.append(
                 ClinicPlan(clinic.pk, clinic.slug, index, patients, notes, staff, reception, opts["seed"] + index)
             )
+        plans = [plan for plan in every if plan.slug not in done]
+        extra_plans = [plan for plan in every if plan.slug not in done_extras]
         self.stdout.write(
-            f"{len(setup)} clinics ({len(done)} already loaded), {len(plans)} to load, set-up "
-            f"{time.monotonic() - started:.1f} s"
+            f"{len(setup)} clinics ({len(done)} already loaded, {len(done_extras)} with appointments and "
+            f"injections), {len(plans)} to load, set-up {time.monotonic() - started:.1f} s"
         )
         jobs = opts["jobs"] if connection.vendor == "postgresql" else 1
         work = [(plan, opts["heavy_notes"], now) for plan in plans]
@@ -772,25 +812,46 @@ class Command(BaseCommand):
                 f"in {seconds:.1f} s"
             )
 
-        if jobs > 1 and len(work) > 1:
-            connections.close_all()
-            with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
-                for result in pool.imap_unordered(_run_clinic, work):
-                    report(result)
-        else:
-            for item in work:
-                report(_run_clinic(item))
-        if connection.vendor == "postgresql" and plans:
+        def report_extras(result):
+            slug, written, seconds = result
+            for key, value in written.items():
+                totals[key] = totals.get(key, 0) + value
+            self.stdout.write(
+                f"  {slug}: {written['appointments']} appointments, {written['injection_episodes']} injection "
+                f"episodes in {seconds:.1f} s"
+            )
+
+        extra_work = [(plan, opts["injection_share"], now) for plan in extra_plans]
+        for function, items, show in ((_run_clinic, work, report), (_run_extras, extra_work, report_extras)):
+            if jobs > 1 and len(items) > 1:
+                connections.close_all()
+                with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
+                    for result in pool.imap_unordered(function, items):
+                        show(result)
+            else:
+                for item in items:
+                    show(function(item))
+        loaded_any = bool(plans or extra_plans)
+        if connection.vendor == "postgresql" and loaded_any:
             analyse = time.monotonic()
             with connection.cursor() as cursor:
-                for table in (*COPY_TABLES, "staff_practitioner", "clinics_membership", "accounts_user"):
+                for table in (
+                    *COPY_TABLES,
+                    "staff_practitioner",
+                    "clinics_membership",
+                    "accounts_user",
+                    "injections_injectionepisode",
+                    "injections_drugorder",
+                    "injections_procedure",
+                ):
                     cursor.execute(f"ANALYZE {table}")
             self.stdout.write(f"ANALYZE in {time.monotonic() - analyse:.1f} s")
         summary = ", ".join(f"{value} {key}" for key, value in totals.items())
-        if plans:  # the benchmark report quotes the wall time of the run that loaded the data
+        if loaded_any:  # the benchmark report quotes the wall time of the run that loaded the data
             record = {
                 "patients": opts["patients"],
                 "clinics_loaded": len(plans),
+                "clinics_given_appointments_and_injections": len(extra_plans),
                 "clinics_already_loaded": len(done),
                 "jobs": jobs,
                 "seconds": round(time.monotonic() - started, 1),
