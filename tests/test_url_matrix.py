@@ -27,10 +27,14 @@ from kanyle.billing.services import charge_create
 from kanyle.clinics.access import LOGIN_ONLY, PENDING_LOGIN, PUBLIC, has_capability
 from kanyle.clinics.models import Role
 from kanyle.clinics.tests.factories import MembershipFactory, UserFactory
+from kanyle.injections.models import Consent
+from kanyle.injections.services.reports import report_generate
+from kanyle.injections.tests.factories import episode_at, ready_world
 from kanyle.journal.models import Attachment
 from kanyle.journal.tests.factories import EpisodeFactory, ReferralFactory
-from kanyle.journal.tests.files import dicom_bytes
+from kanyle.journal.tests.files import dicom_bytes, png_bytes
 from kanyle.journal.tests.note_factories import NoteFactory
+from kanyle.medications.models import Drug
 from kanyle.needling.tests.factories import matrix_sample
 from kanyle.patients.tests.factories import PatientFactory, RiskFlagFactory
 from kanyle.quality.demo_documents import create_demo_documents
@@ -68,6 +72,7 @@ class Sample:
     quality: dict
     billing: dict
     needling: dict
+    injections: dict
 
 
 def _patient(s: Sample) -> dict:
@@ -232,6 +237,57 @@ URL_SPEC: dict[str, tuple[str, Callable[[Sample], dict] | None]] = {
     "billing:no-show-fee": ("can_manage_fees", None),
     "billing:settlement": ("can_view_settlement", None),
     "billing:claims-export": ("can_view_settlement", None),
+    "injections:episode-list": ("can_view_injections", None),
+    "injections:episode-start": ("can_manage_referrals", None),
+    "injections:episode": ("can_view_injections", lambda s: {"pk": s.injections["episode"]}),
+    "injections:episode-of": ("can_view_injections", lambda s: {"pk": s.injections["journal_episode"]}),
+    "injections:exam-create": ("can_examine_ultrasound", lambda s: {"pk": s.injections["episode"]}),
+    "injections:assessment-create": ("can_assess_injection", lambda s: {"pk": s.injections["episode"]}),
+    "injections:consent-create": ("can_assess_injection", lambda s: {"pk": s.injections["episode"]}),
+    "injections:consent-withdraw": ("can_write_journal", lambda s: {"pk": s.injections["episode"]}),
+    "injections:episode-exit": ("can_write_journal", lambda s: {"pk": s.injections["episode"]}),
+    "injections:order-create": ("can_order_drugs", lambda s: {"pk": s.injections["episode"]}),
+    "injections:order-cancel": ("can_order_drugs", lambda s: {"pk": s.injections["order"]}),
+    "injections:consent-signature": ("can_view_injections", lambda s: {"pk": s.injections["consent"]}),
+    "injections:consent-text-create": ("can_assess_injection", None),
+    "injections:delegation-list": ("can_view_injections", None),
+    "injections:delegation-create": ("can_delegate", None),
+    "injections:delegation-revoke": ("can_delegate", lambda s: {"pk": s.injections["delegation"]}),
+    "injections:availability-list": ("can_view_injections", None),
+    "injections:availability-create": ("can_mark_availability", None),
+    "injections:availability-now": ("can_mark_availability", None),
+    "injections:availability-cancel": ("can_mark_availability", lambda s: {"pk": s.injections["availability"]}),
+    "injections:gate": ("can_perform_injection", lambda s: {"pk": s.injections["order"]}),
+    "injections:procedure-start": ("can_perform_injection", lambda s: {"pk": s.injections["order"]}),
+    "injections:episode-gate": ("can_perform_injection", lambda s: {"pk": s.injections["episode"]}),
+    "injections:procedure": ("can_view_injections", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:procedure-complete": ("can_perform_injection", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:procedure-image": ("can_perform_injection", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:procedure-stop": ("can_perform_injection", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:observation": ("can_view_injections", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:observation-end": ("can_perform_injection", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:api-gate": ("can_perform_injection", lambda s: {"pk": s.injections["order"]}),
+    "injections:api-procedure-start": ("can_perform_injection", lambda s: {"pk": s.injections["order"]}),
+    "injections:report": ("can_report_to_gp", lambda s: {"pk": s.injections["reported"]}),
+    "injections:report-generate": ("can_report_to_gp", lambda s: {"pk": s.injections["episode"]}),
+    "injections:report-summary-pdf": ("can_report_to_gp", lambda s: {"pk": s.injections["reported"]}),
+    "injections:report-sent": ("can_report_to_gp", lambda s: {"pk": s.injections["report"]}),
+    "injections:report-xml": ("can_report_to_gp", lambda s: {"pk": s.injections["report"]}),
+    "injections:report-pdf": ("can_report_to_gp", lambda s: {"pk": s.injections["report"]}),
+    "injections:apprec-import": ("can_report_to_gp", lambda s: {"pk": s.injections["report"]}),
+    "injections:followup-list": ("can_assess_injection", None),
+    "injections:followup-complete": ("can_assess_injection", lambda s: {"pk": s.injections["followup"]}),
+    "injections:evidence": ("can_view_evidence", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:evidence-pdf": ("can_view_evidence", lambda s: {"pk": s.injections["procedure"]}),
+    "injections:procedure-note-pdf": ("can_view_injections", lambda s: {"pk": s.injections["procedure"]}),
+    "medications:drug-list": ("can_view_medications", None),
+    "medications:drug-create": ("can_manage_medications", None),
+    "medications:drug-detail": ("can_view_medications", lambda s: {"pk": s.injections["drug"]}),
+    "medications:drug-edit": ("can_manage_medications", lambda s: {"pk": s.injections["drug"]}),
+    "medications:batch-receive": ("can_receive_stock", lambda s: {"pk": s.injections["drug"]}),
+    "medications:batch-detail": ("can_view_medications", lambda s: {"pk": s.injections["batch"]}),
+    "medications:batch-discard": ("can_manage_medications", lambda s: {"pk": s.injections["batch"]}),
+    "medications:recall": ("can_recall_search", None),
 }
 
 
@@ -282,6 +338,32 @@ def _billing_sample(clinic, personas, patient) -> dict:
         "future": future.pk,
         "type": kind.pk,
         "token": feed.token,
+    }
+
+
+def _injection_sample(personas, patient) -> dict:
+    """Clinic A's injection chain for the sample patient: an episode at "ordered" with a signed consent,
+    a second one reported to the GP with its procedure and follow-up, the drug and batch used."""
+    world = ready_world(doctor=personas["doctor"], physio=personas["physio"], admin=personas["admin"], patient=patient)
+    Drug.objects.filter(pk=world.drug.pk).update(name=SENTINEL)
+    Consent.objects.filter(pk=world.consent.pk).update(method="signature", signature_png=png_bytes())
+    reported = episode_at(world, "observed")
+    actor = Actor(user=personas["doctor"].user, clinic=world.clinic, role="doctor")
+    report = report_generate(actor, reported)
+    procedure = reported.procedures.get()
+    return {
+        "episode": world.ie.pk,
+        "journal_episode": world.ie.episode_id,
+        "order": world.order.pk,
+        "consent": world.consent.pk,
+        "delegation": world.delegation.pk,
+        "availability": world.availability.pk,
+        "reported": reported.pk,
+        "report": report.pk,
+        "procedure": procedure.pk,
+        "followup": reported.followups.get().pk,
+        "drug": world.drug.pk,
+        "batch": world.batch.pk,
     }
 
 
@@ -371,6 +453,7 @@ def sample(clinic_a, physio, reception, personas) -> Sample:
         _quality_sample(clinic_a, personas),
         _billing_sample(clinic_a, personas, patient),
         dataclasses.asdict(matrix_sample(patient, practitioner, text=SENTINEL)),
+        _injection_sample(personas, patient),
     )
 
 
@@ -394,7 +477,7 @@ def _expected(access: str, persona: Persona | None, has_object: bool) -> set[int
         return {403}
     if persona.name == "outsider" and has_object:
         return {404}
-    return {200, 302, 400}
+    return {200, 302, 400, 409}  # 409: a JSON API call refused by a rule (e.g. the readiness gate)
 
 
 def _declared(pattern: URLPattern) -> str | None:
