@@ -92,7 +92,37 @@ class AvailabilityNowForm(forms.Form):
     mode = forms.ChoiceField(label=_("Supervision"), choices=SupervisionMode.choices, initial=SupervisionMode.ON_SITE)
 
 
+class _ListedBatches(forms.models.ModelChoiceIterator):
+    """The choices from the batches the form read once, so offering and checking them is one query."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for batch in self.field.listed:
+            yield self.choice(batch)
+
+    def __len__(self) -> int:
+        return len(self.field.listed) + (self.field.empty_label is not None)
+
+
 class BatchChoiceField(forms.ModelChoiceField):
+    """A batch out of a list read once (``listed``); the procedure service checks the chosen one again, locked."""
+
+    iterator = _ListedBatches
+    listed: list[Batch] = []
+
+    def offer(self, batches: Any) -> None:
+        self.queryset = batches
+        self.listed = list(batches)
+
+    def to_python(self, value: Any) -> Batch | None:
+        if value in self.empty_values:
+            return None
+        for batch in self.listed:
+            if str(batch.pk) == str(value):
+                return batch
+        raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
     def label_from_instance(self, obj: Batch) -> str:
         return _("Lot %(lot)s · expires %(expiry)s · %(left)s in stock") % {
             "lot": obj.lot_number,
@@ -110,12 +140,12 @@ class GateForm(forms.Form):
         super().__init__(*args, **kwargs)
         if order is not None and order.drug_id:
             # LAW-M: expired and empty batches are not offered (the gate and the service refuse them too).
-            self.fields["batch"].queryset = usable_batches(clinic=order.clinic, drug=order.drug)
+            self.fields["batch"].offer(usable_batches(clinic=order.clinic, drug=order.drug))
             self.fields["batch"].error_messages["invalid_choice"] = _(
                 "Choose a batch of the ordered drug that is in stock and not expired (LAW-M)."
             )
         else:
-            self.fields["batch"].queryset = Batch.objects.none()
+            self.fields["batch"].offer(Batch.objects.none())
             self.fields["batch"].widget = forms.HiddenInput()
 
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ from kanyle.injections.models import (
 )
 from kanyle.injections.models import Decision as AssessmentDecision
 from kanyle.medications.models import INJECTABLE_CATEGORIES, Batch
+from kanyle.patients.models import RiskFlag
 from kanyle.staff.models import CredentialKind, Practitioner, Profession
 from kanyle.staff.rules import credential_valid, insurance_valid, outside_agreement_hours
 
@@ -194,8 +195,12 @@ def assessment_valid(*, assessment: Assessment, site_limit: int, has_diagnosis: 
     return decision
 
 
+def _assessments_latest_first(episode: InjectionEpisode):
+    return episode.assessments.select_related("doctor").order_by("-signed_at", "-id")
+
+
 def current_assessment(episode: InjectionEpisode) -> Assessment | None:
-    return episode.assessments.select_related("doctor").order_by("-signed_at", "-id").first()
+    return _assessments_latest_first(episode).first()
 
 
 # Consent (INJ-D3, LAW-C) -----------------------------------------------------------------------------
@@ -288,8 +293,12 @@ def order_in_force(order: DrugOrder | None, on: datetime.date) -> Decision:
     return Decision.allow()
 
 
+def _orders_latest_first(episode: InjectionEpisode):
+    return episode.orders.filter(cancelled_at__isnull=True).order_by("-signed_at", "-id")
+
+
 def current_order(episode: InjectionEpisode) -> DrugOrder | None:
-    return episode.orders.filter(cancelled_at__isnull=True).order_by("-signed_at", "-id").first()
+    return _orders_latest_first(episode).first()
 
 
 # Delegation (INJ-D5, INJ-P1, INJ-P2, LAW-H5, INJ-O3) -------------------------------------------------
@@ -521,7 +530,13 @@ def readiness_gate(
     prefetch_related_objects([p for p in (performer, doctor) if p is not None], "credentials", "insurance_covers")
 
     # INJ-D1, INJ-D2: the doctor's signed assessment decided for injection, risk flags reviewed since.
-    assessment = current_assessment(episode) if episode else None
+    # Whether a risk flag was recorded after it comes with the assessment (one query).
+    assessment = None
+    if episode is not None:
+        newer_flags = RiskFlag.objects.filter(
+            patient=episode.patient_id, resolved_at__isnull=True, recorded_at__gt=OuterRef("signed_at")
+        )
+        assessment = _assessments_latest_first(episode).annotate(has_newer_flags=Exists(newer_flags)).first()
     if assessment is None or not _is_doctor(assessment.doctor):
         found = Decision.deny("INJ-D1", _("No assessment by a doctor."))
     elif assessment.decision != AssessmentDecision.INJECT:
@@ -536,8 +551,8 @@ def readiness_gate(
             found += Decision.deny("INJ-D2", _("An absolute contraindication is recorded."))
         if not assessment.risk_flags_reviewed:
             found += Decision.deny("INJ-D2", _("The risk flags were not reviewed in the assessment."))
-        newer = episode.patient.risk_flags.filter(resolved_at__isnull=True, recorded_at__gt=assessment.signed_at)
-        if newer.exists():
+        if assessment.has_newer_flags:
+            newer = episode.patient.risk_flags.filter(resolved_at__isnull=True, recorded_at__gt=assessment.signed_at)
             found += Decision.deny(
                 "INJ-D2",
                 _("A risk flag was added after the doctor's assessment: %(flags)s. The doctor must assess again.")
@@ -572,10 +587,14 @@ def readiness_gate(
                 _("The episode is at “%(status)s”, not ready for the procedure.")
                 % {"status": episode.get_status_display()},
             )
-        elif current_order(episode) != order:
-            found = Decision.deny("INJ-D4", _("A newer order replaces this one."))
-        elif order.procedures.filter(status__in=LIVE_PROCEDURE_STATUSES).exists():
-            found = Decision.deny("INJ-D4", _("The procedure under this order has already been started."))
+        else:
+            # The episode's current order, and whether a procedure under it has begun (one query).
+            live = Procedure.objects.filter(order=OuterRef("pk"), status__in=LIVE_PROCEDURE_STATUSES)
+            current = _orders_latest_first(episode).annotate(has_live_procedure=Exists(live)).first()
+            if current != order:
+                found = Decision.deny("INJ-D4", _("A newer order replaces this one."))
+            elif current.has_live_procedure:
+                found = Decision.deny("INJ-D4", _("The procedure under this order has already been started."))
     items.append(_item("order", "INJ-D4", _("Signed drug order by the doctor"), found, "order"))
 
     # INJ-D5, LAW-H5, INJ-P2: the performer is the ordering doctor, or a physio under an active delegation.

@@ -12,7 +12,7 @@ from kanyle.staff.models import CredentialKind
 
 pytestmark = pytest.mark.django_db
 
-GATE_QUERY_BUDGET = 23  # 5 of them are the login, clinic and audit that every page has
+GATE_QUERY_BUDGET = 20  # 5 of them are the login, clinic and audit that every page has
 
 
 def _gate_queries(client, world) -> int:
