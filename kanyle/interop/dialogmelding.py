@@ -41,6 +41,9 @@ PERSON_ID_TYPES = {
     "FHN": "Felles hjelpenummer",
     "HPR": "HPR-nummer",
 }
+# Code values as the published volven code lists give them (cross-checked against KS' fiks-nhn-client, which
+# sends Dialogmelding 1.1 on the health network): 9060 helsepersonellkategori, 7322 "Tema for helsefaglig
+# dialog" (6 = Henvendelse om pasient), 9034 "Helsepersonells funksjoner" (6 = Fastlege).
 PROFESSIONS = {"LE": "Lege", "FT": "Fysioterapeut"}  # kodeverk 9060
 TOPIC = {"V": "6", "S": OID + "7322", "DN": "Henvendelse om pasient"}
 TOPIC_TEXT = "Orientering om ultralydveiledet injeksjon"
