@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kanyle.audit.models import AuditEvent
-from kanyle.audit.services import Actor, audit_record
+from kanyle.audit.services import Actor, audit_record, audit_record_many
 from kanyle.patients.tests.factories import PatientFactory
 
 LOG = reverse("audit:log")
@@ -86,3 +86,41 @@ def test_audit_log_query_count_is_fixed(client_as, admin, physio, reception, dja
     fill(40)
     with django_assert_max_num_queries(10):
         assert client.get(LOG).status_code == 200
+
+
+def test_law_j_a_list_logs_each_patient_shown_as_one_row_like_a_single_read(physio, patient_a):
+    """One statement for many patients (the search, the calendar) writes the very rows single reads would."""
+    others = [PatientFactory(clinic=physio.clinic, created_by=physio.user) for _ in range(3)]
+    shown = [patient_a, *others]
+    actor = Actor(user=physio.user, clinic=physio.clinic, role="physio", ip_address="10.0.0.7")
+    fields = (
+        "clinic_id",
+        "user_id",
+        "username",
+        "user_display",
+        "role",
+        "patient_id",
+        "action",
+        "object_type",
+        "object_id",
+        "detail",
+        "reason",
+        "ip_address",
+        "flagged",
+    )
+
+    audit_record_many(actor=actor, action="patients.patient.listed", patients=iter(shown), detail="search")
+    for patient in shown:
+        audit_record(actor=actor, action="patients.patient.single", patient=patient, target=patient, detail="search")
+
+    many = AuditEvent.objects.filter(action="patients.patient.listed").order_by("id")
+    single = AuditEvent.objects.filter(action="patients.patient.single").order_by("id")
+    assert [e.patient_id for e in many] == [p.pk for p in shown]
+    for listed, read in zip(many, single, strict=True):
+        assert {f: getattr(listed, f) for f in fields} == {
+            **{f: getattr(read, f) for f in fields},
+            "action": "patients.patient.listed",
+        }
+        assert abs(listed.created_at - read.created_at) < datetime.timedelta(minutes=1)
+    audit_record_many(actor=actor, action="patients.patient.listed", patients=[])
+    assert many.count() == len(shown)
