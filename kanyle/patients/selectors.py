@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Func, IntegerField, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from kanyle.audit.models import AuditEvent
 from kanyle.patients import national_id
@@ -42,12 +43,35 @@ def patient_search(*, clinic: Any, query: str) -> QuerySet[Patient]:
     birth_date = _as_date(query)
     if birth_date:
         return patients.filter(birth_date=birth_date)
-    for term in query.split()[:5]:
-        matches = Q()
-        for variant in _case_variants(term):
-            matches |= Q(given_name__icontains=variant) | Q(family_name__icontains=variant)
-        patients = patients.filter(matches)
+    terms = query.split()[:5]
+    indexed = [t for t in terms if len(t) >= TRIGRAM] if connection.vendor == "postgresql" else []
+    if indexed:
+        # The trigram index (migration 0003) starts with the clinic id as an integer: only that index can
+        # answer this condition, so the planner cannot pick a scan of the whole clinic instead.
+        patients = Patient.objects.alias(clinic_key=Cast("clinic_id", IntegerField())).filter(
+            clinic_key=getattr(clinic, "pk", clinic)
+        )
+    patients = patients.alias(search_name=SEARCH_NAME)
+    for term in terms:
+        if term in indexed:
+            patients = patients.filter(search_name__icontains=term)
+        else:
+            # Too short for a trigram (or SQLite): checked on the rows the other terms or the clinic give.
+            matches = Q()
+            for variant in _case_variants(term):
+                matches |= Q(given_name__icontains=variant) | Q(family_name__icontains=variant)
+            patients = patients.filter(matches)
     return patients
+
+
+# A term of at least three letters has a trigram the index can look up; shorter ones ("Li", "Å") cannot.
+TRIGRAM = 3
+
+# Given and family name as one text, the trigram index's expression (patients/migrations/0003). The space is
+# part of the SQL, not a parameter, so the planner sees the very same expression.
+SEARCH_NAME = Func(
+    F("given_name"), F("family_name"), template="(%(expressions)s)", arg_joiner=" || ' ' || ", output_field=TextField()
+)
 
 
 def _case_variants(term: str) -> set[str]:
