@@ -24,6 +24,11 @@ from conftest import PASSWORD, Persona, login
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# How long a step may wait for the page (Playwright's default is 5 s). A fresh CI machine that runs the live
+# server, the database and the browser on two cores can take longer than that for a PDF or a signed note;
+# a step that never happens still fails, only later.
+STEP_TIMEOUT_MS = 15_000
+expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
 def code_for(key: bytes) -> str:
@@ -64,6 +69,7 @@ def page(browser: Browser, live_server, request: pytest.FixtureRequest) -> Gener
         locale="nb-NO",
         timezone_id="Europe/Oslo",
     )
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     page = context.new_page()
     yield page
     report = getattr(request.node, "rep_call", None)
