@@ -25,7 +25,8 @@ from kanyle.injections.models import (
     UltrasoundExam,
 )
 from kanyle.injections.rules import CONSENT_EXPLANATIONS
-from kanyle.injections.services.chain import EXAM_IMAGES_MAX, signature_png_from_data_url
+from kanyle.injections.services.chain_consent import signature_png_from_data_url
+from kanyle.injections.services.chain_start import EXAM_IMAGES_MAX
 from kanyle.journal.forms.notes import DiagnosisListField
 from kanyle.journal.models import Referral, ReferralStatus
 from kanyle.medications.models import INJECTABLE_CATEGORIES, Drug

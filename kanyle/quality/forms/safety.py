@@ -15,7 +15,7 @@ from kanyle.quality.models import (
     EquipmentItem,
     MeasureKind,
 )
-from kanyle.quality.selectors.safety import clinic_people
+from kanyle.quality.selectors.deviations import clinic_people
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -422,7 +422,7 @@ def emergency_preparedness(*, clinic: Any, at: datetime.datetime, practitioners:
     ``practitioners`` (optional): people whose yearly CPR and anaphylaxis drill must also be valid at ``at``,
     e.g. the performer and the supervising doctor of an injection.
     """
-    from kanyle.quality.selectors.safety import emergency_equipment  # selectors import rules' constants
+    from kanyle.quality.selectors.equipment import emergency_equipment  # selectors import rules' constants
 
     equipment, latest = emergency_equipment(clinic=clinic, at=at)
     decision = Decision(

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from kanyle.audit.services import Actor, audit_record
 from kanyle.quality.models import DigestDelivery, ManagementReview
 from kanyle.quality.rules.safety import review_period_valid
-from kanyle.quality.selectors.safety import ComplianceOverview, review_facts
+from kanyle.quality.selectors.dashboard import ComplianceOverview
+from kanyle.quality.selectors.review import review_facts
 
 REVIEW_CSS = Path(__file__).resolve().parent.parent / "static" / "quality" / "review.css"
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kanyle.clinics.access import capability_required
-from kanyle.quality.selectors.safety import compliance_overview
+from kanyle.quality.selectors.dashboard import compliance_overview
 
 
 @capability_required("can_view_compliance")

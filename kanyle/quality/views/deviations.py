@@ -23,7 +23,7 @@ from kanyle.patients.models import Patient
 from kanyle.quality.forms.safety import DeviationAssessForm, DeviationCloseForm, DeviationReportForm, MeasureForm
 from kanyle.quality.models import Deviation, DeviationCategory, DeviationMeasure, DeviationStatus
 from kanyle.quality.rules.safety import notification_authorities
-from kanyle.quality.selectors import safety as selectors
+from kanyle.quality.selectors import deviations as selectors
 from kanyle.quality.services import deviations as services
 
 PAGE_SIZE = 25

@@ -27,7 +27,7 @@ from kanyle.quality.rules.safety import (
     emergency_preparedness,
     item_expiry_status,
 )
-from kanyle.quality.selectors import safety as selectors
+from kanyle.quality.selectors import equipment as selectors
 from kanyle.quality.services import equipment as services
 from kanyle.quality.views.deviations import add_service_error, form_status, posted
 

@@ -17,7 +17,7 @@ from kanyle.audit.services import Actor
 from kanyle.clinics.access import capability_required, clinic_object_or_404
 from kanyle.quality.forms.safety import ReviewForm
 from kanyle.quality.models import ManagementReview
-from kanyle.quality.selectors import safety as selectors
+from kanyle.quality.selectors import review as selectors
 from kanyle.quality.services import review as services
 from kanyle.quality.views.deviations import add_service_error, form_status, posted
 

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kanyle.clinics.models import Clinic
-from kanyle.quality.selectors.safety import compliance_overview, roles_to_notify
+from kanyle.quality.selectors.dashboard import compliance_overview, roles_to_notify
 from kanyle.quality.services.review import digest_send
 
 
