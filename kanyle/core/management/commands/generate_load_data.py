@@ -696,19 +696,25 @@ def _user(username: str, rng: random.Random) -> User:
     return user
 
 
+def _bulk_load_settings() -> None:
+    """Within the loading transaction (PostgreSQL): no per-row FK and trigger checks, no wait for the WAL flush."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                # Consistent by construction: skip per-row FK and trigger checks while loading.
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        except Exception:  # not a superuser: load with the per-row checks on
+            logging.getLogger(__name__).info("Loading with per-row checks (not a superuser).")
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _run_clinic(args) -> tuple[str, dict[str, int], float]:
     plan, heavy, now = args
     started = time.monotonic()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                try:
-                    with transaction.atomic():
-                        # Consistent by construction: skip per-row FK and trigger checks while loading.
-                        cursor.execute("SET LOCAL session_replication_role = replica")
-                except Exception:  # not a superuser: load with the per-row checks on
-                    logging.getLogger(__name__).info("Loading with per-row checks (not a superuser).")
-                cursor.execute("SET LOCAL synchronous_commit = off")
+        _bulk_load_settings()
         written = _load_clinic(plan, heavy, now)
         seconds = time.monotonic() - started
         with connection.cursor() as cursor:
@@ -725,14 +731,7 @@ def _run_extras(args) -> tuple[str, dict[str, int], float]:
     plan, share, now = args
     started = time.monotonic()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                try:
-                    with transaction.atomic():
-                        cursor.execute("SET LOCAL session_replication_role = replica")
-                except Exception:  # not a superuser: load with the per-row checks on
-                    logging.getLogger(__name__).info("Loading with per-row checks (not a superuser).")
-                cursor.execute("SET LOCAL synchronous_commit = off")
+        _bulk_load_settings()
         with connection.cursor() as cursor:
             cursor.execute("SELECT id FROM patients_patient WHERE clinic_id = %s ORDER BY id", [plan.clinic_id])
             patient_ids = [r[0] for r in cursor.fetchall()]
