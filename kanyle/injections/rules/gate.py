@@ -120,6 +120,11 @@ def _item(key: str, rule: str, label: str, decision: Decision, fix: str = "", ok
     )
 
 
+def _open_flags_recorded_after(patient_id: int, moment: Any):
+    """INJ-D2: the patient's unresolved risk flags recorded after ``moment`` (a time, or the assessment's)."""
+    return RiskFlag.objects.filter(patient=patient_id, resolved_at__isnull=True, recorded_at__gt=moment)
+
+
 def readiness_gate(
     *,
     order: DrugOrder | None,
@@ -143,9 +148,7 @@ def readiness_gate(
     # Whether a risk flag was recorded after it comes with the assessment (one query).
     assessment = None
     if episode is not None:
-        newer_flags = RiskFlag.objects.filter(
-            patient=episode.patient_id, resolved_at__isnull=True, recorded_at__gt=OuterRef("signed_at")
-        )
+        newer_flags = _open_flags_recorded_after(episode.patient_id, OuterRef("signed_at"))
         assessment = _assessments_latest_first(episode).annotate(has_newer_flags=Exists(newer_flags)).first()
     if assessment is None or not _is_doctor(assessment.doctor):
         found = Decision.deny("INJ-D1", _("No assessment by a doctor."))
@@ -162,7 +165,7 @@ def readiness_gate(
         if not assessment.risk_flags_reviewed:
             found += Decision.deny("INJ-D2", _("The risk flags were not reviewed in the assessment."))
         if assessment.has_newer_flags:
-            newer = episode.patient.risk_flags.filter(resolved_at__isnull=True, recorded_at__gt=assessment.signed_at)
+            newer = _open_flags_recorded_after(episode.patient_id, assessment.signed_at)
             found += Decision.deny(
                 "INJ-D2",
                 _("A risk flag was added after the doctor's assessment: %(flags)s. The doctor must assess again.")
