@@ -203,8 +203,8 @@ def add_exam(ie: InjectionEpisode, examiner: Practitioner, *, at: datetime.datet
     return exam
 
 
-def add_assessment(ie: InjectionEpisode, doctor: Practitioner, **overrides: Any) -> Assessment:
-    at = overrides.pop("signed_at", timezone.now() - datetime.timedelta(hours=2))
+def assessment_values(**overrides: Any) -> dict[str, Any]:
+    """An assessment that decides for injection with no contraindication (INJ-D2), as field values."""
     values = {
         "indication": "Langvarige smerter tross trening; bursitt på ultralyd.",
         "target_structure": "Subakromial bursa",
@@ -222,6 +222,12 @@ def add_assessment(ie: InjectionEpisode, doctor: Practitioner, **overrides: Any)
         "information_given": "Informert om nytte, risiko og alternativer.",
     }
     values.update(overrides)
+    return values
+
+
+def add_assessment(ie: InjectionEpisode, doctor: Practitioner, **overrides: Any) -> Assessment:
+    at = overrides.pop("signed_at", timezone.now() - datetime.timedelta(hours=2))
+    values = assessment_values(**overrides)
     assessment = Assessment.objects.create(
         clinic=ie.clinic,
         episode=ie,

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from kanyle.injections import rules
+from kanyle.injections.builders import assessment_values
 from kanyle.injections.models import (
     Assessment,
     Consent,
@@ -72,25 +73,7 @@ def test_inj_p1_examiner_is_the_doctor_or_a_physio_with_msk_ultrasound(doc, phys
 
 
 def _assessment(doc, **overrides) -> Assessment:
-    values = {
-        "doctor": doc,
-        "indication": "x",
-        "target_structure": "Bursa",
-        "side": Side.RIGHT,
-        "infection_suspected": False,
-        "skin_lesion": False,
-        "prosthetic_joint": False,
-        "drug_allergy": False,
-        "anticoagulation": False,
-        "diabetes_poorly_controlled": False,
-        "pregnancy": False,
-        "earlier_injections_12m": 0,
-        "risk_flags_reviewed": True,
-        "decision": AssessmentDecision.INJECT,
-        "information_given": "x",
-    }
-    values.update(overrides)
-    return Assessment(**values)
+    return Assessment(doctor=doc, **assessment_values(**overrides))
 
 
 def test_inj_d1_only_a_doctor_assesses_and_a_diagnosis_is_set(doc, phys):

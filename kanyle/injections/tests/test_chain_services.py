@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kanyle.audit.models import AuditEvent
 from kanyle.audit.services import Actor
+from kanyle.injections.builders import assessment_values
 from kanyle.injections.models import (
     Assessment,
     Consent,
@@ -64,23 +65,7 @@ def code(key: str = "L92") -> DiagnosisCode:
 
 
 def new_assessment(**overrides) -> Assessment:
-    values = {
-        "indication": "Smerter over tre måneder tross trening.",
-        "target_structure": "Subakromial bursa",
-        "side": Side.RIGHT,
-        "infection_suspected": False,
-        "skin_lesion": False,
-        "prosthetic_joint": False,
-        "drug_allergy": False,
-        "anticoagulation": False,
-        "diabetes_poorly_controlled": False,
-        "pregnancy": False,
-        "risk_flags_reviewed": True,
-        "decision": AssessmentDecision.INJECT,
-        "information_given": "Nytte og risiko forklart.",
-    }
-    values.update(overrides)
-    return Assessment(**values)
+    return Assessment(**assessment_values(**overrides))
 
 
 def new_consent(**overrides) -> Consent:
